@@ -1,0 +1,16 @@
+"""sasiam: SA-Siam, a twofold Siamese network for real-time object tracking (He et al., CVPR 2018)."""
+__version__ = "0.1.0"
+
+from .errors import CheckpointError, InputSourceError, InvalidBoxError, InvalidFrameError, SASiamError  # noqa: E402
+
+
+def __getattr__(name):
+    # Importing torch costs a second: load the tracker only when asked for.
+    if name == "SASiamTracker":
+        from .tracking.tracker import SASiamTracker
+
+        return SASiamTracker
+    raise AttributeError(name)
+
+
+__all__ = ["SASiamTracker", "SASiamError", "InvalidBoxError", "InvalidFrameError", "InputSourceError", "CheckpointError"]

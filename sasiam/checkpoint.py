@@ -1,0 +1,137 @@
+"""One checkpoint format for both branches: safetensors (plain tensors, so loading
+never executes code from the file) plus string metadata: format version,
+backbone, model config, lambda, which branches are trained, and a SHA-256 of the
+tensor bytes so a truncated or modified file is caught."""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import torch
+from safetensors import SafetensorError
+from safetensors.torch import load_file, save_file
+
+from . import __version__
+from .config import ModelConfig, from_dict, to_dict
+from .errors import CheckpointError
+
+FORMAT_NAME = "sasiam"
+FORMAT_VERSION = 1
+
+
+@dataclass
+class Checkpoint:
+    tensors: dict[str, torch.Tensor]
+    model_config: ModelConfig
+    lam: float
+    trained: dict[str, bool]
+    info: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def branches(self) -> set[str]:
+        return {key.split(".", 1)[0] for key in self.tensors}
+
+    def branch_state(self, branch: str) -> dict[str, torch.Tensor]:
+        prefix = branch + "."
+        return {k[len(prefix):]: v.float() for k, v in self.tensors.items() if k.startswith(prefix)}
+
+
+def tensor_digest(tensors: dict[str, torch.Tensor]) -> str:
+    digest = hashlib.sha256()
+    for key in sorted(tensors):
+        tensor = tensors[key].contiguous()
+        digest.update(key.encode())
+        digest.update(str(tensor.dtype).encode())
+        digest.update(str(tuple(tensor.shape)).encode())
+        digest.update(tensor.reshape(-1).view(torch.uint8).numpy().tobytes() if tensor.numel() else b"")
+    return digest.hexdigest()
+
+
+def atomic_write(path: Path, write) -> None:
+    """Write through a temporary file in the same folder, then rename: a kill leaves the old file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(handle)
+    try:
+        write(temporary)
+        with open(temporary, "rb") as stream:
+            os.fsync(stream.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+        raise
+
+
+def save_checkpoint(
+    path: str | Path, tensors: dict[str, torch.Tensor], model_config: ModelConfig, *,
+    lam: float, trained: dict[str, bool], info: dict[str, str] | None = None, dtype: torch.dtype | None = None,
+) -> Path:
+    path = Path(path)
+    stored = {}
+    for key, value in tensors.items():
+        value = value.detach().cpu()
+        if dtype is not None and value.is_floating_point():
+            value = value.to(dtype)
+        stored[key] = value.contiguous()
+    metadata = {
+        "format": FORMAT_NAME,
+        "format_version": str(FORMAT_VERSION),
+        "sasiam_version": __version__,
+        "backbone": model_config.backbone,
+        "model_config": json.dumps(to_dict(model_config)),
+        "lam": repr(float(lam)),
+        "trained": json.dumps(trained),
+        "info": json.dumps(info or {}),
+        "sha256": tensor_digest(stored),
+    }
+    try:
+        atomic_write(path, lambda temporary: save_file(stored, temporary, metadata=metadata))
+    except OSError as error:
+        raise CheckpointError(f"{path}: cannot write checkpoint: {error.strerror or error}") from error
+    return path
+
+
+def read_metadata(path: Path) -> dict[str, str]:
+    from safetensors import safe_open
+
+    with safe_open(str(path), framework="pt") as handle:
+        return dict(handle.metadata() or {})
+
+
+def load_checkpoint(path: str | Path) -> Checkpoint:
+    path = Path(path)
+    if not path.is_file():
+        raise CheckpointError(f"{path}: no such weights file")
+    try:
+        metadata = read_metadata(path)
+        tensors = load_file(str(path))
+    except (SafetensorError, OSError, ValueError, RuntimeError) as error:
+        raise CheckpointError(f"{path}: not a readable sasiam checkpoint (truncated or not safetensors): {error}") from error
+    if metadata.get("format") != FORMAT_NAME:
+        raise CheckpointError(f"{path}: not a sasiam checkpoint (format {metadata.get('format')!r})")
+    try:
+        version = int(metadata.get("format_version", "?"))
+    except ValueError:
+        raise CheckpointError(f"{path}: unreadable format version {metadata.get('format_version')!r}") from None
+    if version > FORMAT_VERSION:
+        raise CheckpointError(
+            f"{path}: checkpoint format version {version} is newer than this sasiam reads ({FORMAT_VERSION}); upgrade sasiam"
+        )
+    if metadata.get("sha256") != tensor_digest(tensors):
+        raise CheckpointError(f"{path}: checksum mismatch: the file is corrupt or was modified")
+    try:
+        model_config = from_dict(ModelConfig, json.loads(metadata["model_config"]))
+        return Checkpoint(
+            tensors=tensors,
+            model_config=model_config,
+            lam=float(metadata["lam"]),
+            trained={k: bool(v) for k, v in json.loads(metadata["trained"]).items()},
+            info=json.loads(metadata.get("info", "{}")),
+        )
+    except (KeyError, ValueError, TypeError) as error:
+        raise CheckpointError(f"{path}: malformed checkpoint metadata: {error}") from error

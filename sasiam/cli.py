@@ -1,0 +1,125 @@
+"""The `sasiam` command line. User errors print one line and exit with code 2."""
+from __future__ import annotations
+
+import argparse
+import sys
+import warnings
+from pathlib import Path
+
+from .errors import SASiamError
+
+EXIT_USER_ERROR = 2
+
+
+def parse_box(text: str) -> tuple[float, float, float, float]:
+    try:
+        values = tuple(float(v) for v in text.replace(" ", "").split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"box must be x,y,w,h numbers, got {text!r}") from None
+    if len(values) != 4:
+        raise argparse.ArgumentTypeError(f"box must be four numbers x,y,w,h, got {text!r}")
+    return values  # type: ignore[return-value]
+
+
+def add_tracker_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("tracker")
+    group.add_argument("--weights", type=Path, help="checkpoint (.safetensors); default: the shipped weights")
+    group.add_argument("--branches", choices=("both", "appearance", "semantic"), default="both")
+    group.add_argument("--lam", type=float, help="weight of the appearance map (default: the checkpoint's, else 0.3)")
+    group.add_argument("--backbone", choices=("efficientnet_lite0", "alexnet"),
+                       help="S-Net; must match the checkpoint (default: the checkpoint's)")
+    group.add_argument("--snet-weights", type=Path, help="ImageNet weights for the alexnet S-Net (.pth or caffenet .npy)")
+    group.add_argument("--device", default="cpu", help="cpu or cuda")
+
+
+def make_tracker(args: argparse.Namespace):
+    from .tracking.tracker import SASiamTracker, UntrainedWeightsWarning
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", UntrainedWeightsWarning)
+        tracker = SASiamTracker(weights=args.weights, branches=args.branches, lam=args.lam, device=args.device,
+                                snet_weights=args.snet_weights, backbone=args.backbone)
+    for warning in caught:
+        print(f"WARNING: {warning.message}", file=sys.stderr)
+    return tracker
+
+
+def command_track(args: argparse.Namespace) -> int:
+    from .data.sequences import open_sequence
+    from .tracking.runner import track_frames, write_boxes
+
+    sequence = open_sequence(args.input)
+    box = args.box if args.box is not None else sequence.first_box
+    if box is None:
+        raise SASiamError(f"{args.input}: no ground truth to start from; give the first box with --box x,y,w,h")
+    tracker = make_tracker(args)
+    result = track_frames(tracker, sequence.frames(), box, total=len(sequence), video=args.video,
+                          video_fps=sequence.fps, progress=not args.quiet, description=sequence.name)
+    output = args.output or Path(f"{sequence.name}_boxes.txt")
+    write_boxes(output, result.boxes)
+    print(f"{len(result.boxes)} frames, {result.fps:.1f} fps -> {output}" + (f", {args.video}" if args.video else ""))
+    return 0
+
+
+def command_demo(args: argparse.Namespace) -> int:
+    import numpy as np
+
+    from .data.demo_clip import make_demo_clip, write_demo_clip
+    from .data.sequences import open_sequence
+    from .tracking.geometry import iou
+    from .tracking.runner import track_frames, write_boxes
+
+    out = args.out_dir
+    clip_path = write_demo_clip(out / "demo_input.mp4", make_demo_clip(num_frames=args.frames))
+    truth = np.loadtxt(out / "demo_input_groundtruth.txt", delimiter=",")
+    sequence = open_sequence(clip_path)  # decode the written video, as a user's clip would be
+    tracker = make_tracker(args)
+    result = track_frames(tracker, sequence.frames(), truth[0], total=len(sequence), video=out / "demo_tracked.mp4",
+                          video_fps=sequence.fps, progress=not args.quiet, description="demo")
+    write_boxes(out / "demo_boxes.txt", result.boxes)
+    overlap = np.mean([iou(a, b) for a, b in zip(result.boxes, truth)])
+    print(f"demo: {len(result.boxes)} frames tracked at {result.fps:.1f} fps, mean IoU {overlap:.3f} with the "
+          f"known box; annotated video: {out / 'demo_tracked.mp4'}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from . import __version__
+
+    parser = argparse.ArgumentParser(prog="sasiam", description="SA-Siam single-object tracker")
+    parser.add_argument("--version", action="version", version=f"sasiam {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    track = commands.add_parser("track", help="track one object through a video, frame folder or OTB sequence")
+    track.add_argument("input", type=Path, help="video file, folder of frames, or OTB sequence folder (img/ + groundtruth_rect.txt)")
+    track.add_argument("--box", type=parse_box, help="first-frame box x,y,w,h (default: the first ground-truth box)")
+    track.add_argument("--output", type=Path, help="boxes file, one x,y,w,h line per frame (default: NAME_boxes.txt)")
+    track.add_argument("--video", type=Path, help="write an annotated video here (.mp4 or .avi)")
+    track.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_tracker_options(track)
+    track.set_defaults(handler=command_track)
+
+    demo = commands.add_parser("demo", help="make a sample clip from bundled photos and track through it")
+    demo.add_argument("--out-dir", type=Path, default=Path("demo_output"))
+    demo.add_argument("--frames", type=int, default=120)
+    demo.add_argument("--quiet", action="store_true")
+    add_tracker_options(demo)
+    demo.set_defaults(handler=command_demo)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.handler(args)
+    except (SASiamError, FileNotFoundError, PermissionError, IsADirectoryError) as error:
+        print(f"sasiam: error: {error}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    except KeyboardInterrupt:
+        print("sasiam: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

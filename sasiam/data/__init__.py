@@ -1,0 +1,1 @@
+"""Frame sources, datasets and the demo clip."""

@@ -1,0 +1,465 @@
+"""Training datasets behind one interface: a list of `Track`s.
+
+A `Track` is one object followed through one video: the frame file paths, one
+x,y,w,h box per frame (0-based pixels, float64) and a per-frame `visible` flag
+that says the target is present *and* its box can be used for training.
+
+Supported layouts (nothing is ever downloaded; a missing layout raises
+`InputSourceError` naming the folder or file that was expected):
+
+* ``"otb"``    -- a folder of OTB-layout sequences (``<seq>/img/`` and
+  ``groundtruth_rect.txt``), e.g. the shared evaluation sequences;
+* ``"vid"``    -- ILSVRC2015-VID (``Annotations/VID/<subset>/...`` XML files and
+  ``Data/VID/<subset>/...`` JPEGs);
+* ``"got10k"`` -- GOT-10k (``<split>/list.txt`` and one folder per sequence);
+* ``"lasot"``  -- LaSOT (``<category>/<category>-<n>/img/``).
+
+Loading only *lists* frame files, it never opens them, so a large dataset loads
+quickly. Tracks with fewer than 2 visible frames are dropped, since a training
+pair needs two. Recoverable oddities (frame/annotation count mismatches, listed
+sequences that are absent) are reported as one `DatasetWarning` per call.
+"""
+from __future__ import annotations
+
+import os
+import re
+import warnings
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable
+
+import numpy as np
+
+from ..errors import InputSourceError
+from .sequences import IMAGE_SUFFIXES, list_images, natural_key, read_boxes
+
+try:  # hardened parser when available; the files are local either way
+    from defusedxml import ElementTree as ElementTree  # type: ignore[import-not-found]
+except ImportError:  # pragma: no cover - depends on the environment
+    from xml.etree import ElementTree
+
+__all__ = [
+    "DatasetWarning",
+    "Track",
+    "usable",
+    "load_otb_folder",
+    "load_vid",
+    "load_got10k",
+    "load_lasot",
+    "load_dataset",
+    "split_tracks",
+    "DATASET_KINDS",
+]
+
+MIN_VISIBLE_FRAMES = 2
+_SHOWN_IN_WARNING = 5
+
+
+class DatasetWarning(UserWarning):
+    """Something in a dataset was odd but could be worked around."""
+
+
+@dataclass
+class Track:
+    """One object through one video."""
+
+    name: str  # unique, e.g. "GOT-10k_Train_000001" or "ILSVRC2015_train_00000000/obj0"
+    frame_paths: list[Path]
+    boxes: np.ndarray  # N x 4 float64 x,y,w,h (0-based pixels)
+    visible: np.ndarray  # N bool: target present and box usable
+
+    def __len__(self) -> int:
+        return len(self.frame_paths)
+
+    @property
+    def sequence(self) -> str:
+        """The video the track comes from (the name up to the first '/')."""
+        return self.name.split("/", 1)[0]
+
+    @property
+    def num_visible(self) -> int:
+        return int(np.count_nonzero(self.visible))
+
+
+def usable(boxes: np.ndarray, min_size: float = 2.0) -> np.ndarray:
+    """Per-box flag: all four values finite and both sides at least `min_size` pixels."""
+    boxes = np.asarray(boxes, dtype=np.float64).reshape(-1, 4)
+    with np.errstate(invalid="ignore"):
+        return np.isfinite(boxes).all(axis=1) & (boxes[:, 2] >= min_size) & (boxes[:, 3] >= min_size)
+
+
+# ----------------------------------------------------------------------------- helpers
+
+
+class _Report:
+    """Collects per-sequence oddities and emits one warning per kind of problem."""
+
+    def __init__(self, dataset: str):
+        self.dataset = dataset
+        self.items: dict[str, list[str]] = defaultdict(list)
+
+    def add(self, problem: str, detail: str) -> None:
+        self.items[problem].append(detail)
+
+    def emit(self) -> None:
+        for problem, details in self.items.items():
+            shown = "; ".join(details[:_SHOWN_IN_WARNING])
+            more = f"; ... and {len(details) - _SHOWN_IN_WARNING} more" if len(details) > _SHOWN_IN_WARNING else ""
+            warnings.warn(f"{self.dataset}: {len(details)} {problem}: {shown}{more}", DatasetWarning, stacklevel=3)
+
+
+def _require_dir(path: Path, what: str) -> None:
+    if not path.is_dir():
+        raise InputSourceError(f"{path}: {what} not found (expected a folder; datasets are never downloaded)")
+
+
+def _read_flags(path: Path) -> np.ndarray:
+    """Integers separated by commas, whitespace or newlines (GOT-10k / LaSOT label files)."""
+    text = path.read_text().strip()
+    if not text:
+        return np.zeros(0, dtype=np.int64)
+    try:
+        return np.array([int(float(v)) for v in re.split(r"[,\s]+", text)], dtype=np.int64)
+    except ValueError:
+        raise InputSourceError(f"{path}: expected integer labels separated by commas or newlines") from None
+
+
+def _truncate(name: str, report: _Report, **arrays) -> dict:
+    """Cut every per-frame array/list to the shortest one, noting a mismatch."""
+    lengths = {key: len(value) for key, value in arrays.items()}
+    shortest = min(lengths.values())
+    if len(set(lengths.values())) > 1:
+        counts = ", ".join(f"{key}={n}" for key, n in lengths.items())
+        report.add("sequence(s) with mismatched per-frame counts, truncated to the shorter", f"{name} ({counts})")
+    return {key: value[:shortest] for key, value in arrays.items()}
+
+
+def _keep(track: Track) -> bool:
+    """A training pair needs two visible frames."""
+    return track.num_visible >= MIN_VISIBLE_FRAMES
+
+
+# ----------------------------------------------------------------------------- OTB
+
+
+def _otb_groundtruth(folder: Path) -> Path | None:
+    for name in ("groundtruth_rect.txt", "groundtruth.txt"):
+        if (folder / name).is_file():
+            return folder / name
+    return None
+
+
+def _is_otb_sequence(folder: Path) -> bool:
+    return (folder / "img").is_dir() and _otb_groundtruth(folder) is not None
+
+
+def load_otb_folder(root: str | Path) -> list[Track]:
+    """Every OTB-layout subfolder of `root` (``img/`` + ``groundtruth_rect.txt``,
+    or ``groundtruth.txt`` when there is no ``groundtruth_rect.txt``), sorted by name.
+
+    `root` may also be a single OTB-layout sequence. NaN lines mark frames where
+    the target is absent (not visible). When frames and ground-truth lines
+    differ in number both are cut to the shorter, with a `DatasetWarning`.
+    """
+    root = Path(root)
+    _require_dir(root, "OTB sequence folder")
+    if _is_otb_sequence(root):
+        folders = [root]
+    else:
+        folders = sorted((p for p in root.iterdir() if p.is_dir() and _is_otb_sequence(p)), key=natural_key)
+    if not folders:
+        raise InputSourceError(f"{root}: no OTB-layout sequence (a subfolder with img/ and groundtruth_rect.txt)")
+    report = _Report("OTB")
+    tracks = []
+    for folder in folders:
+        frames = list_images(folder / "img")
+        boxes = read_boxes(_otb_groundtruth(folder))
+        cut = _truncate(folder.name, report, frames=frames, boxes=boxes)
+        track = Track(folder.name, cut["frames"], cut["boxes"], usable(cut["boxes"]))
+        if _keep(track):
+            tracks.append(track)
+    report.emit()
+    return tracks
+
+
+# ----------------------------------------------------------------------------- ImageNet VID
+
+
+def _xml_int(element, tag: str, path: Path) -> float:
+    node = element.find(tag)
+    if node is None or node.text is None:
+        raise InputSourceError(f"{path}: <object> without <{tag}>")
+    try:
+        return float(node.text)
+    except ValueError:
+        raise InputSourceError(f"{path}: <{tag}> is not a number: {node.text.strip()[:30]!r}") from None
+
+
+def _vid_frame_objects(path: Path, exclude_occluded: bool) -> dict[str, list[float]]:
+    """trackid -> [xmin, ymin, xmax, ymax] for one VID annotation file."""
+    try:
+        tree = ElementTree.parse(path)
+    except ElementTree.ParseError as error:
+        raise InputSourceError(f"{path}: not a readable VID annotation ({error})") from None
+    objects = {}
+    for obj in tree.getroot().iter("object"):
+        trackid = obj.findtext("trackid")
+        box = obj.find("bndbox")
+        if trackid is None or box is None:
+            raise InputSourceError(f"{path}: <object> without <trackid> or <bndbox>")
+        if exclude_occluded and (obj.findtext("occluded") or "0").strip() == "1":
+            continue
+        objects[trackid.strip()] = [_xml_int(box, tag, path) for tag in ("xmin", "ymin", "xmax", "ymax")]
+    return objects
+
+
+def load_vid(root: str | Path, subset: str = "train", exclude_occluded: bool = False) -> list[Track]:
+    """ILSVRC2015-VID: one Track per (video, trackid), over all frames of the video.
+
+    Videos are the folders under ``root/Annotations/VID/<subset>/`` that hold
+    per-frame XML files (train nests them one level deeper, in
+    ``ILSVRC2015_VID_train_000k/``); frames are the matching
+    ``root/Data/VID/<subset>/<same path>/<frame>.JPEG``. Track names are
+    ``"<video>/obj<trackid>"``.
+
+    Box convention: ``x = xmin, y = ymin, w = xmax - xmin, h = ymax - ymin``,
+    taken straight from the XML as SiamFC's ILSVRC15 curation does (no +1 on
+    the width, no clipping to the image). A frame is visible when the trackid
+    appears in that frame's XML and the box is `usable`; `<occluded>` objects
+    stay visible unless ``exclude_occluded=True``. Frames whose JPEG is absent
+    are dropped (with one `DatasetWarning`); a video with no Data folder is skipped.
+    """
+    root = Path(root)
+    _require_dir(root, "ILSVRC2015-VID root")
+    annotations = root / "Annotations" / "VID" / subset
+    data = root / "Data" / "VID" / subset
+    _require_dir(annotations, f"ILSVRC2015-VID annotation folder for subset {subset!r}")
+    _require_dir(data, f"ILSVRC2015-VID frame folder for subset {subset!r}")
+
+    report = _Report("ILSVRC2015-VID")
+    tracks = []
+    found_video = False
+    for dirpath, dirnames, filenames in os.walk(annotations):
+        dirnames.sort(key=lambda n: natural_key(Path(n)))
+        xmls = sorted((f for f in filenames if f.lower().endswith(".xml")), key=lambda n: natural_key(Path(n)))
+        if not xmls:
+            continue
+        found_video = True
+        video_dir = Path(dirpath)
+        relative = video_dir.relative_to(annotations)
+        frame_dir = data / relative
+        if not frame_dir.is_dir():
+            report.add("video(s) without a frame folder, skipped", str(frame_dir))
+            continue
+        listed = (frame_dir / n for n in os.listdir(frame_dir))
+        on_disk = {p.stem: p for p in listed if p.suffix.lower() in IMAGE_SUFFIXES}
+        frame_paths, per_frame = [], []
+        missing = 0
+        for xml in xmls:
+            stem = xml[: -len(".xml")]
+            if stem not in on_disk:
+                missing += 1
+                continue
+            frame_paths.append(on_disk[stem])
+            per_frame.append(_vid_frame_objects(video_dir / xml, exclude_occluded))
+        if missing:
+            report.add("video(s) with annotated frames missing their JPEG, frames dropped", f"{relative} ({missing})")
+        trackids = sorted({tid for objects in per_frame for tid in objects}, key=lambda t: (len(t), t))
+        for trackid in trackids:
+            corners = np.full((len(per_frame), 4), np.nan)
+            for index, objects in enumerate(per_frame):
+                if trackid in objects:
+                    corners[index] = objects[trackid]
+            boxes = np.column_stack(
+                [corners[:, 0], corners[:, 1], corners[:, 2] - corners[:, 0], corners[:, 3] - corners[:, 1]]
+            )
+            track = Track(f"{video_dir.name}/obj{trackid}", list(frame_paths), boxes, usable(boxes))
+            if _keep(track):
+                tracks.append(track)
+    if not found_video:
+        raise InputSourceError(f"{annotations}: no VID annotation (.xml) files found")
+    report.emit()
+    return tracks
+
+
+# ----------------------------------------------------------------------------- GOT-10k
+
+
+def load_got10k(root: str | Path, split: str = "train") -> list[Track]:
+    """GOT-10k ``root/<split>/``: the sequence folders named in ``list.txt``
+    (every subfolder holding ``groundtruth.txt`` when there is no list.txt).
+
+    Each folder holds ``00000001.jpg ...``, ``groundtruth.txt`` (x,y,w,h),
+    ``absence.label`` (1 = target absent) and ``cover.label`` (0..8, visible
+    ratio bins, 0 = fully covered). Visible = not absent, cover > 0 and a
+    `usable` box; without label files (the test split) only the box decides.
+    Sequences listed but not on disk (a partial download) are skipped with a
+    `DatasetWarning`. Track names are the folder names, e.g. ``GOT-10k_Train_000001``.
+    """
+    root = Path(root)
+    _require_dir(root, "GOT-10k root")
+    split_dir = root / split
+    _require_dir(split_dir, f"GOT-10k split folder {split!r}")
+    listing = split_dir / "list.txt"
+    if listing.is_file():
+        names = [line.strip() for line in listing.read_text().splitlines() if line.strip()]
+    else:
+        folders = [p for p in split_dir.iterdir() if (p / "groundtruth.txt").is_file()]
+        names = [p.name for p in sorted(folders, key=natural_key)]
+        if not names:
+            raise InputSourceError(f"{listing}: not found, and no sequence folder with groundtruth.txt beside it")
+
+    report = _Report("GOT-10k")
+    tracks = []
+    present = 0
+    for name in names:
+        folder = split_dir / name
+        groundtruth = folder / "groundtruth.txt"
+        if not groundtruth.is_file():
+            report.add("listed sequence(s) not found, skipped", str(folder if not folder.is_dir() else groundtruth))
+            continue
+        present += 1
+        arrays = {"frames": list_images(folder), "boxes": read_boxes(groundtruth)}
+        for label in ("absence", "cover"):
+            if (folder / f"{label}.label").is_file():
+                arrays[label] = _read_flags(folder / f"{label}.label")
+        cut = _truncate(name, report, **arrays)
+        visible = usable(cut["boxes"])
+        if "absence" in cut:
+            visible &= cut["absence"] == 0
+        if "cover" in cut:
+            visible &= cut["cover"] > 0
+        track = Track(name, cut["frames"], cut["boxes"], visible)
+        if _keep(track):
+            tracks.append(track)
+    if names and not present:
+        raise InputSourceError(f"{split_dir}: none of the {len(names)} sequences named in {listing.name} is present")
+    report.emit()
+    return tracks
+
+
+# ----------------------------------------------------------------------------- LaSOT
+
+LASOT_SPLIT_FILES = {"train": ("training_set.txt",), "test": ("testing_set.txt",)}
+
+
+def _is_lasot_sequence(folder: Path) -> bool:
+    return (folder / "img").is_dir() and (folder / "groundtruth.txt").is_file()
+
+
+def _lasot_category(name: str) -> str:
+    return name.rsplit("-", 1)[0]
+
+
+def load_lasot(
+    root: str | Path,
+    categories: Iterable[str] | None = None,
+    subset: str = "train",
+    names: Iterable[str] | None = None,
+) -> list[Track]:
+    """LaSOT ``root/<category>/<category>-<n>/`` with ``img/*.jpg``,
+    ``groundtruth.txt`` (x,y,w,h, comma separated), ``full_occlusion.txt`` and
+    ``out_of_view.txt`` (comma-separated 0/1 on one line). Sequence folders
+    directly under `root` (``root/<category>-<n>/``, as the test download
+    unpacks) are found too.
+
+    Visible = not fully occluded, not out of view, and a `usable` box.
+
+    Selecting sequences: `categories` keeps only those categories. The
+    official train/test split is a list of sequence names, not a folder
+    layout, and is not hard-coded here: pass it as `names`. Without `names`,
+    ``subset="train"``/``"test"`` uses ``root/training_set.txt`` /
+    ``root/testing_set.txt`` (the lists shipped with the LaSOT toolkit) when
+    present; otherwise every sequence is loaded and a `DatasetWarning` says
+    the split was not applied. ``subset="all"`` loads every sequence.
+    """
+    root = Path(root)
+    _require_dir(root, "LaSOT root")
+    if subset not in ("train", "test", "all"):
+        raise ValueError(f"LaSOT subset must be 'train', 'test' or 'all', not {subset!r}")
+    report = _Report("LaSOT")
+
+    wanted: set[str] | None = None
+    if names is not None:
+        wanted = set(names)
+    elif subset != "all":
+        for filename in LASOT_SPLIT_FILES[subset]:
+            if (root / filename).is_file():
+                wanted = set(re.split(r"[,\s]+", (root / filename).read_text().strip())) - {""}
+                break
+        else:
+            report.add(
+                f"split list(s) not found, so the {subset!r} split was not applied and every sequence is "
+                "loaded (pass names=[...] or subset='all')",
+                str(root / LASOT_SPLIT_FILES[subset][0]),
+            )
+    category_set = set(categories) if categories is not None else None
+
+    folders = []
+    for child in sorted(root.iterdir(), key=natural_key):
+        if not child.is_dir():
+            continue
+        if _is_lasot_sequence(child):
+            folders.append(child)
+        else:
+            inside = (p for p in child.iterdir() if p.is_dir() and _is_lasot_sequence(p))
+            folders.extend(sorted(inside, key=natural_key))
+    if not folders:
+        raise InputSourceError(
+            f"{root}: no LaSOT sequence (<category>/<category>-<n>/ with img/ and groundtruth.txt)"
+        )
+
+    tracks = []
+    for folder in folders:
+        name = folder.name
+        if category_set is not None and _lasot_category(name) not in category_set:
+            continue
+        if wanted is not None and name not in wanted:
+            continue
+        arrays = {"frames": list_images(folder / "img"), "boxes": read_boxes(folder / "groundtruth.txt")}
+        for label in ("full_occlusion", "out_of_view"):
+            if (folder / f"{label}.txt").is_file():
+                arrays[label] = _read_flags(folder / f"{label}.txt")
+        cut = _truncate(name, report, **arrays)
+        visible = usable(cut["boxes"])
+        for label in ("full_occlusion", "out_of_view"):
+            if label in cut:
+                visible &= cut[label] == 0
+        track = Track(name, cut["frames"], cut["boxes"], visible)
+        if _keep(track):
+            tracks.append(track)
+    report.emit()
+    return tracks
+
+
+# ----------------------------------------------------------------------------- one entry point
+
+DATASET_KINDS = {
+    "otb": load_otb_folder,
+    "vid": load_vid,
+    "got10k": load_got10k,
+    "lasot": load_lasot,
+}
+
+
+def load_dataset(kind: str, root: str | Path, **options) -> list[Track]:
+    """Tracks of a dataset of `kind` ("otb", "vid", "got10k", "lasot") at `root`;
+    `options` go to the matching ``load_*`` function."""
+    key = kind.lower().replace("-", "").replace("_", "")
+    if key not in DATASET_KINDS:
+        raise ValueError(f"unknown dataset kind {kind!r}; expected one of {', '.join(DATASET_KINDS)}")
+    root = Path(root)
+    if not root.exists():
+        raise InputSourceError(f"{root}: {kind} dataset root not found (datasets are never downloaded)")
+    return DATASET_KINDS[key](root, **options)
+
+
+def split_tracks(tracks: Iterable[Track], names: Iterable[str]) -> list[Track]:
+    """Tracks whose sequence name is in `names`, in their original order.
+
+    A name matches a track's full name or its sequence (the part before '/'),
+    so ``"ILSVRC2015_train_00000000"`` keeps every object of that video.
+    """
+    names = set(names)
+    return [track for track in tracks if track.name in names or track.sequence in names]

@@ -1,0 +1,1 @@
+"""Networks: A-Net, frozen S-Net backbones, attention, fusion, correlation. No tracking logic here."""

@@ -1,0 +1,1 @@
+"""Frozen ImageNet classifiers used as S-Net."""

@@ -1,0 +1,1 @@
+"""Inference: geometry, crops, the tracker, the sequence runner."""

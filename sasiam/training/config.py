@@ -1,0 +1,42 @@
+"""Training configuration: the paper's schedule as defaults, every value overridable
+from the command line (`--set name=value`)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+TrainedBranch = Literal["appearance", "semantic", "joint"]
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    branch: TrainedBranch = "appearance"
+    backbone: str = "efficientnet_lite0"
+    # schedule (SA-Siam: 30 epochs, lr 0.01, x0.1 for the last 5, plain SGD, wd 5e-4)
+    epochs: int = 30
+    pairs_per_epoch: int = 53_200
+    batch_size: int = 8
+    lr: float = 0.01
+    lr_drop_epoch: int = 25
+    lr_drop_factor: float = 0.1
+    momentum: float = 0.0
+    weight_decay: float = 5e-4
+    # pairs and crops
+    max_frame_gap: int = 100
+    crop_size: int = 239
+    cache_crop_size: int = 255       # curated once per frame; augmentation cuts 239 (+-4 px) from it
+    context_amount: float = 0.5
+    max_stretch: float = 0.05
+    max_translation: int = 4
+    grayscale_probability: float = 0.0
+    colour_jitter: float = 0.0
+    still_image_pairs: float = 0.0   # fraction of pairs made from one still image with random affine motion
+    # labels
+    positive_radius: float = 16.0
+    total_stride: int = 8
+    # running
+    seed: int = 0
+    workers: int = 1
+    bf16: bool = False
+    device: str = "cpu"
+    log_every: int = 20

@@ -1,0 +1,100 @@
+"""Curate training crops once to a cache on disk.
+
+Cropping full frames on the fly is the known bottleneck of SiamFC training, so
+every visible frame of every track is cut once, SiamFC-style, to a 255x255
+crop centred on the target with the target scaled as an exemplar of 127
+(context 0.5, mean-colour padding), and stored in one uint8 memory-mapped
+array. Training then only reads and lightly warps these crops.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+from tqdm import tqdm
+
+from ..data.datasets import Track
+from ..tracking.crops import crop_square
+from ..tracking.geometry import box_to_center, context_side
+
+EXEMPLAR_SIZE = 127
+
+
+@dataclass
+class CropCache:
+    """crops[i] is the 255 crop of frame `frames[i]` of track `track_of[i]`."""
+
+    crops: np.ndarray                # M x S x S x 3 uint8 (memory-mapped)
+    track_names: list[str]
+    track_of: np.ndarray             # M int: index into track_names
+    frame_of: np.ndarray             # M int: frame number within the track
+    skipped: int = 0                 # frames that could not be decoded
+
+    def rows_by_track(self) -> list[np.ndarray]:
+        order = np.argsort(self.track_of, kind="stable")
+        bounds = np.searchsorted(self.track_of[order], np.arange(len(self.track_names) + 1))
+        return [order[bounds[i]:bounds[i + 1]] for i in range(len(self.track_names))]
+
+
+def cache_key(tracks: list[Track], crop_size: int, context_amount: float) -> str:
+    digest = hashlib.sha256(json.dumps([crop_size, context_amount]).encode())
+    for track in tracks:
+        digest.update(track.name.encode())
+        digest.update(np.ascontiguousarray(track.boxes).tobytes())
+        digest.update(track.visible.tobytes())
+        digest.update(str(track.frame_paths[0]).encode())
+    return digest.hexdigest()[:16]
+
+
+def _curate_frame(path: Path, box: np.ndarray, crop_size: int, context_amount: float) -> np.ndarray | None:
+    frame = cv2.imread(str(path), cv2.IMREAD_COLOR)
+    if frame is None:
+        return None
+    center, size = box_to_center(box)
+    side = context_side(size, context_amount) * crop_size / EXEMPLAR_SIZE
+    return crop_square(frame, center, side, crop_size, frame.mean(axis=(0, 1)))
+
+
+def curate(tracks: list[Track], cache_dir: str | Path, crop_size: int = 255, context_amount: float = 0.5,
+           workers: int = 2, progress: bool = True) -> CropCache:
+    """Build (or reopen) the crop cache of these tracks. A corrupt frame is skipped and counted."""
+    folder = Path(cache_dir) / f"crops-{cache_key(tracks, crop_size, context_amount)}"
+    index_path = folder / "index.json"
+    if index_path.is_file():
+        index = json.loads(index_path.read_text())
+        crops = np.load(folder / "crops.npy", mmap_mode="r")
+        return CropCache(crops, index["tracks"], np.array(index["track_of"]), np.array(index["frame_of"]),
+                         index["skipped"])
+    jobs = [(t, f) for t, track in enumerate(tracks) for f in np.flatnonzero(track.visible)]
+    folder.mkdir(parents=True, exist_ok=True)
+    partial = folder / "crops.partial.npy"
+    crops = np.lib.format.open_memmap(partial, mode="w+", dtype=np.uint8, shape=(len(jobs), crop_size, crop_size, 3))
+    kept_track, kept_frame = [], []
+
+    def work(job):
+        t, f = job
+        return _curate_frame(tracks[t].frame_paths[f], tracks[t].boxes[f], crop_size, context_amount)
+
+    skipped = 0
+    with ThreadPoolExecutor(max_workers=workers) as pool:  # OpenCV releases the GIL while decoding
+        for (t, f), crop in tqdm(zip(jobs, pool.map(work, jobs)), total=len(jobs), desc="curating crops",
+                                 unit="frame", disable=not progress):
+            if crop is None:
+                skipped += 1
+                continue
+            crops[len(kept_track)] = crop
+            kept_track.append(t)
+            kept_frame.append(int(f))
+    crops.flush()
+    del crops
+    final = np.load(partial, mmap_mode="r")[: len(kept_track)]
+    np.save(folder / "crops.npy", final)  # dense copy without the skipped rows
+    partial.unlink()
+    index = {"tracks": [t.name for t in tracks], "track_of": kept_track, "frame_of": kept_frame, "skipped": skipped}
+    index_path.write_text(json.dumps(index))  # written last: its presence marks a complete cache
+    return curate(tracks, cache_dir, crop_size, context_amount, workers, progress)

@@ -1,0 +1,66 @@
+"""Cache of frozen S-Net features: the backbone never changes during semantic
+training, so its features are computed once per curated crop and the
+attention + fusion layers train on the cache (the same numbers, far less compute)."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch.utils.data import Dataset
+from tqdm import tqdm
+
+from ..models.backbones.base import SemanticBackbone
+from .curation import CropCache
+from .pairs import centre_crop, sample_pairs, to_tensor
+from .config import TrainConfig
+
+
+class FeatureCache:
+    def __init__(self, folder: Path) -> None:
+        self.conv4 = np.load(folder / "conv4.npy", mmap_mode="r")
+        self.conv5 = np.load(folder / "conv5.npy", mmap_mode="r")
+
+
+@torch.no_grad()
+def cache_features(cache: CropCache, backbone: SemanticBackbone, cache_dir: str | Path, crop_size: int = 239,
+                   batch_size: int = 16, progress: bool = True) -> FeatureCache:
+    folder = Path(cache_dir) / f"features-{backbone.name}-{len(cache.crops)}-{crop_size}"
+    if (folder / "done.json").is_file():
+        return FeatureCache(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    probe4, probe5 = backbone(torch.zeros(1, 3, crop_size, crop_size))
+    count = len(cache.crops)
+    conv4 = np.lib.format.open_memmap(folder / "conv4.npy", "w+", np.float16, (count, *probe4.shape[1:]))
+    conv5 = np.lib.format.open_memmap(folder / "conv5.npy", "w+", np.float16, (count, *probe5.shape[1:]))
+    for start in tqdm(range(0, count, batch_size), desc=f"{backbone.name} features", unit="batch", disable=not progress):
+        rows = range(start, min(start + batch_size, count))
+        batch = torch.stack([to_tensor(centre_crop(cache.crops[r], crop_size)) for r in rows]).float()
+        features4, features5 = backbone(batch)
+        conv4[start:start + len(rows)] = features4.numpy().astype(np.float16)
+        conv5[start:start + len(rows)] = features5.numpy().astype(np.float16)
+    conv4.flush()
+    conv5.flush()
+    del conv4, conv5
+    (folder / "done.json").write_text(json.dumps({"count": count, "crop_size": crop_size}))
+    return FeatureCache(folder)
+
+
+class FeaturePairDataset(Dataset):
+    """Item i: (exemplar conv4, exemplar conv5, search conv4, search conv5) as float32 tensors."""
+
+    def __init__(self, cache: CropCache, features: FeatureCache, config: TrainConfig, epoch: int,
+                 pairs_per_epoch: int | None = None) -> None:
+        self.features = features
+        self.pairs = sample_pairs(cache, pairs_per_epoch or config.pairs_per_epoch, config.max_frame_gap,
+                                  config.seed, epoch)
+
+    def __len__(self) -> int:
+        return len(self.pairs)
+
+    def __getitem__(self, index: int):
+        exemplar, search = self.pairs[index]
+        load = lambda array, row: torch.from_numpy(np.array(array[row], dtype=np.float32))  # noqa: E731
+        return (load(self.features.conv4, exemplar), load(self.features.conv5, exemplar),
+                load(self.features.conv4, search), load(self.features.conv5, search))

@@ -1,0 +1,91 @@
+"""Training pairs: two frames of one track at most `max_frame_gap` apart, cut
+(with SiamFC's augmentation) from the curated 255 crops. Every random choice
+is drawn from a generator seeded by (seed, epoch, pair index), so an epoch is
+the same whatever the number of workers and whether or not the run resumed."""
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import torch
+from torch.utils.data import Dataset
+
+from .config import TrainConfig
+from .curation import CropCache
+
+
+def pair_rng(seed: int, epoch: int, index: int, stream: int = 0) -> np.random.Generator:
+    return np.random.default_rng([seed, epoch, index, stream])
+
+
+def sample_pairs(cache: CropCache, count: int, max_frame_gap: int, seed: int, epoch: int) -> np.ndarray:
+    """count x 2 rows of the cache: (exemplar, search), same track, |frame gap| <= max_frame_gap.
+
+    Tracks are chosen uniformly (as SiamFC picks videos), frames uniformly within the track."""
+    rng = np.random.default_rng([seed, epoch, 7919])
+    by_track = [rows for rows in cache.rows_by_track() if len(rows) >= 2]
+    if not by_track:
+        raise ValueError("no track has two usable frames: nothing to train on")
+    pairs = np.empty((count, 2), dtype=np.int64)
+    for i in range(count):
+        rows = by_track[rng.integers(len(by_track))]
+        frames = cache.frame_of[rows]
+        first = rng.integers(len(rows))
+        near = np.flatnonzero((np.abs(frames - frames[first]) <= max_frame_gap) & (np.arange(len(rows)) != first))
+        second = near[rng.integers(len(near))] if len(near) else first
+        pairs[i] = rows[first], rows[second]
+    return pairs
+
+
+def augment(crop: np.ndarray, rng: np.random.Generator, config: TrainConfig) -> np.ndarray:
+    """SiamFC's augmentation as one warp: random stretch, centre 247, random 239 (+-4 px)."""
+    out = config.crop_size
+    source = crop.shape[0]
+    stretch = 1.0 + rng.uniform(-config.max_stretch, config.max_stretch, size=2)
+    shift = rng.integers(-config.max_translation, config.max_translation + 1, size=2)
+    centre_in = (source - 1) / 2
+    centre_out = (out - 1) / 2
+    # output pixel u -> source pixel centre_in + (u - centre_out + shift) / stretch
+    matrix = np.array([[1 / stretch[0], 0, centre_in + (shift[0] - centre_out) / stretch[0]],
+                       [0, 1 / stretch[1], centre_in + (shift[1] - centre_out) / stretch[1]]])
+    image = cv2.warpAffine(crop, matrix, (out, out), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+                           borderMode=cv2.BORDER_REPLICATE)
+    if config.colour_jitter > 0:
+        image = np.clip(image * (1 + rng.uniform(-config.colour_jitter, config.colour_jitter, 3)), 0, 255).astype(np.uint8)
+    if config.grayscale_probability > 0 and rng.random() < config.grayscale_probability:
+        image = cv2.cvtColor(cv2.cvtColor(image, cv2.COLOR_BGR2GRAY), cv2.COLOR_GRAY2BGR)
+    return image
+
+
+def centre_crop(crop: np.ndarray, size: int) -> np.ndarray:
+    margin = (crop.shape[0] - size) // 2
+    return crop[margin:margin + size, margin:margin + size]
+
+
+def to_tensor(image: np.ndarray) -> torch.Tensor:
+    return torch.from_numpy(np.ascontiguousarray(image)).permute(2, 0, 1)
+
+
+class CropPairDataset(Dataset):
+    """Item i of an epoch: (exemplar 239 crop, search 239 crop) as uint8 3 x 239 x 239 tensors."""
+
+    def __init__(self, cache: CropCache, config: TrainConfig, epoch: int, pairs_per_epoch: int | None = None,
+                 augmented: bool = True) -> None:
+        self.cache = cache
+        self.config = config
+        self.epoch = epoch
+        self.augmented = augmented
+        self.pairs = sample_pairs(cache, pairs_per_epoch or config.pairs_per_epoch, config.max_frame_gap,
+                                  config.seed, epoch)
+
+    def __len__(self) -> int:
+        return len(self.pairs)
+
+    def __getitem__(self, index: int) -> tuple[torch.Tensor, torch.Tensor]:
+        exemplar_row, search_row = self.pairs[index]
+        if not self.augmented:
+            size = self.config.crop_size
+            return (to_tensor(centre_crop(self.cache.crops[exemplar_row], size)),
+                    to_tensor(centre_crop(self.cache.crops[search_row], size)))
+        rng = pair_rng(self.config.seed, self.epoch, index)
+        return (to_tensor(augment(self.cache.crops[exemplar_row], rng, self.config)),
+                to_tensor(augment(self.cache.crops[search_row], rng, self.config)))
