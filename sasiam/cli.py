@@ -30,6 +30,8 @@ def add_tracker_options(parser: argparse.ArgumentParser) -> None:
                        help="S-Net; must match the checkpoint (default: the checkpoint's)")
     group.add_argument("--snet-weights", type=Path, help="ImageNet weights for the alexnet S-Net (.pth or caffenet .npy)")
     group.add_argument("--device", default="cpu", help="cpu or cuda")
+    group.add_argument("--precision", choices=("fp32", "bf16"), default="fp32",
+                       help="bf16: autocast + channels-last (CPUs with AVX-512 BF16 / AMX)")
 
 
 def make_tracker(args: argparse.Namespace):
@@ -38,7 +40,7 @@ def make_tracker(args: argparse.Namespace):
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", UntrainedWeightsWarning)
         tracker = SASiamTracker(weights=args.weights, branches=args.branches, lam=args.lam, device=args.device,
-                                snet_weights=args.snet_weights, backbone=args.backbone)
+                                snet_weights=args.snet_weights, backbone=args.backbone, precision=args.precision)
     for warning in caught:
         print(f"WARNING: {warning.message}", file=sys.stderr)
     return tracker
@@ -83,6 +85,49 @@ def command_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def parse_source(text: str) -> tuple[str, str]:
+    kind, separator, root = text.partition(":")
+    if not separator or kind not in ("otb", "vid", "got10k", "lasot"):
+        raise argparse.ArgumentTypeError(f"--data takes KIND:ROOT with KIND in otb, vid, got10k, lasot; got {text!r}")
+    return kind, root
+
+
+def command_train(args: argparse.Namespace) -> int:
+    from .training.config import TrainConfig
+    from .training.experiments import load_split, override, run_training
+
+    try:
+        config = override(TrainConfig(branch=args.branch), args.set or [])
+    except ValueError as error:
+        raise SASiamError(str(error)) from None
+    split = None if args.split == "none" else load_split(None if args.split == "default" else args.split)
+    run_training(config, args.data, args.run_dir, args.cache_dir, split=split, validation_root=args.val_root,
+                 resume=args.resume, progress=not args.quiet, snet_weights=args.snet_weights)
+    print(f"training finished: {args.run_dir}")
+    return 0
+
+
+def command_assemble(args: argparse.Namespace) -> int:
+    from .training.assemble import assemble
+
+    out = assemble(args.appearance, args.semantic, args.out, lam=args.lam, half=args.half)
+    print(f"assembled {out}")
+    return 0
+
+
+def command_tune_lambda(args: argparse.Namespace) -> int:
+    from .training.assemble import tune_lambda
+    from .training.experiments import load_split, validation_sequences
+
+    names = load_split(None if args.split == "default" else args.split)["val"]
+    sequences = validation_sequences(args.val_root, names)
+    if not sequences:
+        raise SASiamError(f"{args.val_root}: none of the validation sequences {names} is there")
+    best, _ = tune_lambda(args.weights, sequences, args.out or args.weights, precision=args.precision)
+    print(f"best lambda {best:.1f} -> {args.out or args.weights}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     from . import __version__
 
@@ -105,6 +150,38 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--quiet", action="store_true")
     add_tracker_options(demo)
     demo.set_defaults(handler=command_demo)
+    train = commands.add_parser("train", help="train one branch (the paper trains them separately)")
+    train.add_argument("branch", choices=("appearance", "semantic", "joint"))
+    train.add_argument("--data", type=parse_source, action="append", required=True,
+                       help="KIND:ROOT, repeatable; KIND in otb (folder of OTB-layout sequences), vid, got10k, lasot")
+    train.add_argument("--split", default="default",
+                       help="JSON with train/val/test sequence names for otb sources ('default': the shipped split "
+                            "of ../shared/sequences; 'none': use every sequence)")
+    train.add_argument("--val-root", type=Path, help="folder holding the split's validation sequences (val AUC per epoch)")
+    train.add_argument("--run-dir", type=Path, required=True, help="checkpoints, log.csv, loss.png go here")
+    train.add_argument("--cache-dir", type=Path, default=Path("cache"), help="curated crops and S-Net features")
+    train.add_argument("--set", action="append", metavar="NAME=VALUE",
+                       help="override a TrainConfig field, e.g. --set epochs=5 --set bf16=true")
+    train.add_argument("--resume", action="store_true", help="continue from the last good epoch checkpoint")
+    train.add_argument("--snet-weights", type=Path, help="ImageNet weights for the alexnet S-Net")
+    train.add_argument("--quiet", action="store_true")
+    train.set_defaults(handler=command_train)
+
+    assemble = commands.add_parser("assemble", help="join separately trained branch checkpoints into one")
+    assemble.add_argument("--appearance", type=Path, required=True)
+    assemble.add_argument("--semantic", type=Path, required=True)
+    assemble.add_argument("--out", type=Path, required=True)
+    assemble.add_argument("--lam", type=float, default=0.3)
+    assemble.add_argument("--half", action="store_true", help="store fp16 tensors (half the size)")
+    assemble.set_defaults(handler=command_assemble)
+
+    tune = commands.add_parser("tune-lambda", help="grid-search lambda (0.1..0.9, step 0.2) on the validation split")
+    tune.add_argument("--weights", type=Path, required=True, help="assembled checkpoint with both branches")
+    tune.add_argument("--val-root", type=Path, required=True, help="folder with the validation sequences")
+    tune.add_argument("--split", default="default", help="split JSON whose 'val' names are used")
+    tune.add_argument("--out", type=Path, help="write the tuned checkpoint here (default: in place)")
+    tune.add_argument("--precision", choices=("fp32", "bf16"), default="fp32")
+    tune.set_defaults(handler=command_tune_lambda)
     return parser
 
 

@@ -34,7 +34,9 @@ class SiameseBranch(nn.Module):
         """Kernels N x C x k x k (or 1 x ..., broadcast over the N search maps)."""
         if kernels.shape[0] == 1 and search_maps.shape[0] > 1:
             kernels = kernels.expand(search_maps.shape[0], -1, -1, -1)
-        return self.adjust(cross_correlate(search_maps, kernels))
+        # The correlation sums ~16k products: done in fp32 even under bf16 autocast (it is cheap).
+        with torch.autocast(search_maps.device.type, enabled=False):
+            return self.adjust(cross_correlate(search_maps.float(), kernels.float()))
 
     def forward(self, exemplar_crops: torch.Tensor, search_crops: torch.Tensor) -> torch.Tensor:
         return self.score(self.exemplar(exemplar_crops), self.search(search_crops))

@@ -20,6 +20,15 @@ from .crops import crop_square, crops_to_tensor
 from .frames import as_bgr_uint8
 
 
+PRECISIONS = ("fp32", "bf16")
+
+
+def check_precision(precision: str) -> str:
+    if precision not in PRECISIONS:
+        raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, got {precision!r}")
+    return precision
+
+
 class UntrainedWeightsWarning(UserWarning):
     """The network's learned parts are random: boxes will be poor."""
 
@@ -46,13 +55,14 @@ class SASiamTracker:
 
     def __init__(self, weights: str | Path | None = None, branches: Branches = "both", lam: float | None = None,
                  device: str = "cpu", config: TrackerConfig | None = None, snet_weights: str | Path | None = None,
-                 backbone: Backbone | None = None) -> None:
+                 backbone: Backbone | None = None, precision: str = "fp32") -> None:
         self.device = torch.device(device)
+        self.precision = check_precision(precision)
         self.net, checkpoint_lam, self.untrained_branches = load_network(weights, branches, snet_weights, backbone)
         self.net.to(self.device)
-        self.config = config or TrackerConfig()
+        config = config or TrackerConfig()
         if lam is None:
-            lam = checkpoint_lam if checkpoint_lam is not None else self.config.lam
+            lam = checkpoint_lam if checkpoint_lam is not None else config.lam
         if not 0.0 <= lam <= 1.0:
             raise ValueError(f"lam must lie in [0, 1], got {lam}")
         self.lam = float(lam)
@@ -63,11 +73,29 @@ class SASiamTracker:
                 "(random initialisation): tracking quality is meaningless until trained weights are loaded",
                 UntrainedWeightsWarning, stacklevel=2,
             )
-        self._window = geometry.hann_window(self.config.upscaled_size)
-        self._scale_factors = np.array(self.config.scale_factors())
-        self._penalties = np.where(
-            np.isclose(self._scale_factors, 1.0), 1.0, self.config.scale_penalty
-        )
+        self._setup(config)
+
+    @classmethod
+    def from_network(cls, net: SASiamNet, lam: float = 0.3, config: TrackerConfig | None = None,
+                     device: str = "cpu", precision: str = "fp32") -> "SASiamTracker":
+        """A tracker around a network already in memory (validation during training, tuning lambda)."""
+        tracker = cls.__new__(cls)
+        tracker.device = torch.device(device)
+        tracker.precision = check_precision(precision)
+        tracker.net = net.to(tracker.device).eval()
+        tracker.untrained_branches = []
+        tracker.branches = "both" if len(net.branches()) == 2 else next(iter(net.branches()))
+        tracker.lam = float(lam)
+        tracker._setup(config or TrackerConfig())
+        return tracker
+
+    def _setup(self, config: TrackerConfig) -> None:
+        self.config = config
+        if self.precision == "bf16":
+            self.net.to(memory_format=torch.channels_last)
+        self._window = geometry.hann_window(config.upscaled_size)
+        self._scale_factors = np.array(config.scale_factors())
+        self._penalties = np.where(np.isclose(self._scale_factors, 1.0), 1.0, config.scale_penalty)
         self.score = float("nan")
         self._kernels: dict[str, torch.Tensor] | None = None
 
@@ -89,7 +117,8 @@ class SASiamTracker:
         self.initial_size = self.size.copy()
         self.fill = frame.mean(axis=(0, 1))
         context_crop = crop_square(frame, self.center, self._search_side(), self.config.search_size, self.fill)
-        self._kernels = self.net.exemplar(crops_to_tensor([context_crop], self.device))
+        with self._autocast():
+            self._kernels = self.net.exemplar(self._as_input(crops_to_tensor([context_crop], self.device)))
         self.score = 1.0
 
     def search_crops(self, frame: np.ndarray) -> np.ndarray:
@@ -101,8 +130,15 @@ class SASiamTracker:
 
     def score_maps(self, frame: np.ndarray) -> np.ndarray:
         """Combined 17 x 17 map per scale (one batched forward of all scales)."""
-        maps = self.net.responses(self._kernels, crops_to_tensor(self.search_crops(frame), self.device))
-        return SASiamNet.combine(maps, self.lam).float().cpu().numpy()
+        with self._autocast():
+            maps = self.net.responses(self._kernels, self._as_input(crops_to_tensor(self.search_crops(frame), self.device)))
+        return SASiamNet.combine({k: v.float() for k, v in maps.items()}, self.lam).cpu().numpy()
+
+    def _autocast(self):
+        return torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.precision == "bf16")
+
+    def _as_input(self, crops: torch.Tensor) -> torch.Tensor:
+        return crops.contiguous(memory_format=torch.channels_last) if self.precision == "bf16" else crops
 
     def update(self, frame: np.ndarray) -> tuple[float, float, float, float]:
         if self._kernels is None:
