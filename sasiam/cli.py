@@ -128,6 +128,51 @@ def command_tune_lambda(args: argparse.Namespace) -> int:
     return 0
 
 
+def split_names(spec: str) -> list[str]:
+    """`test` (a part of the shipped split) or `FILE.json:test`."""
+    from .training.experiments import load_split
+
+    file, _, part = spec.rpartition(":")
+    split = load_split(file or None)
+    if part not in split or not isinstance(split[part], list):
+        raise SASiamError(f"split {spec!r}: no list named {part!r} (have: {', '.join(k for k in split if k != 'description')})")
+    return split[part]
+
+
+def command_eval(args: argparse.Namespace) -> int:
+    from .evaluation.benchmark import run_benchmark, score_results
+    from .evaluation.report import write_report
+    from .evaluation.trackers import parse_tracker_spec
+
+    specs = args.tracker or ["sasiam"]
+    for spec in specs:
+        parse_tracker_spec(spec)  # fail on a bad spec before any work
+    if not args.data.is_dir():
+        raise SASiamError(f"{args.data}: no such folder of sequences")
+    names = split_names(args.split) if args.split else None
+    if args.sequences:
+        names = args.sequences.split(",")
+    candidates = sorted(p for p in args.data.iterdir() if p.is_dir())
+    sequence_dirs = [p for p in candidates if names is None or p.name in names]
+    missing = sorted(set(names or []) - {p.name for p in sequence_dirs})
+    if missing:
+        raise SASiamError(f"{args.data}: missing sequences {', '.join(missing)}")
+    if not sequence_dirs:
+        raise SASiamError(f"{args.data}: holds no sequence folders")
+    if not args.rescore:
+        run_benchmark(specs, sequence_dirs, args.out, workers=args.workers, rerun=args.rerun, progress=not args.quiet)
+    report = score_results(specs, sequence_dirs, args.out)
+    write_report(report, args.out, title=args.title or f"{args.data.name} ({len(sequence_dirs)} sequences)")
+    for name, entry in report.items():
+        if "auc" in entry:
+            print(f"{name:40s} AUC {entry['auc']:.3f}  precision {entry['precision']:.3f}  {entry['fps']:.1f} fps"
+                  + (f"  ({len(entry['failed'])} failed)" if entry["failed"] else ""))
+        else:
+            print(f"{name:40s} failed on every sequence")
+    print(f"report: {args.out / 'report.md'}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     from . import __version__
 
@@ -166,6 +211,20 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--snet-weights", type=Path, help="ImageNet weights for the alexnet S-Net")
     train.add_argument("--quiet", action="store_true")
     train.set_defaults(handler=command_train)
+
+    evaluate = commands.add_parser("eval", help="one-pass (OTB) evaluation of one or more trackers, with plots")
+    evaluate.add_argument("--data", type=Path, required=True, help="folder of OTB-layout sequences")
+    evaluate.add_argument("--tracker", action="append",
+                          help="sasiam[:branches=..,lam=..,weights=..,precision=..] | opencv:csrt | opencv:kcf (repeatable)")
+    evaluate.add_argument("--sequences", help="comma-separated subset of sequence names")
+    evaluate.add_argument("--split", help="train|val|test of the shipped split, or FILE.json:NAME")
+    evaluate.add_argument("--out", type=Path, default=Path("eval_output"))
+    evaluate.add_argument("--workers", type=int, default=1, help="parallel worker processes")
+    evaluate.add_argument("--rerun", action="store_true", help="run again even where results exist")
+    evaluate.add_argument("--rescore", action="store_true", help="only score the saved results")
+    evaluate.add_argument("--title")
+    evaluate.add_argument("--quiet", action="store_true")
+    evaluate.set_defaults(handler=command_eval)
 
     assemble = commands.add_parser("assemble", help="join separately trained branch checkpoints into one")
     assemble.add_argument("--appearance", type=Path, required=True)

@@ -30,7 +30,6 @@ class TrainConfig:
     max_translation: int = 4
     grayscale_probability: float = 0.0
     colour_jitter: float = 0.0
-    still_image_pairs: float = 0.0   # fraction of pairs made from one still image with random affine motion
     # labels
     positive_radius: float = 16.0
     total_stride: int = 8
@@ -39,4 +38,4 @@ class TrainConfig:
     workers: int = 1
     bf16: bool = False
     device: str = "cpu"
-    log_every: int = 20
+    val_precision: str = "fp32"      # precision of the tracker that measures validation AUC each epoch

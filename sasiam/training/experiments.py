@@ -94,7 +94,7 @@ def run_training(config: TrainConfig, sources: list[tuple[str, str]], run_dir: s
         row = {"val_auc": "nan"}
         if val:
             was_training = net.training
-            evaluation = evaluate(SASiamTracker.from_network(net, lam=0.3), val)
+            evaluation = evaluate(SASiamTracker.from_network(net, lam=0.3, precision=config.val_precision), val)
             net.train(was_training)
             row["val_auc"] = round(evaluation.auc, 4)
         name = "both" if config.branch == "joint" else config.branch

@@ -114,7 +114,8 @@ def plot_log(run_dir: Path) -> Path | None:
         auc_axis = loss_axis.twinx()
         auc_axis.plot(epochs, [float(r["val_auc"]) for r in rows], "s--", color="tab:orange", label="validation AUC")
         auc_axis.set_ylabel("validation success AUC")
-        figure.legend(loc="upper center", ncol=2)
+        handles = loss_axis.get_lines() + auc_axis.get_lines()
+        loss_axis.legend(handles, [h.get_label() for h in handles], loc="center right")
     loss_axis.set_title(run_dir.name)
     figure.tight_layout()
     out = run_dir / "loss.png"

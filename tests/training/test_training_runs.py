@@ -34,12 +34,16 @@ def read_log(run_dir):
     return list(csv.DictReader((run_dir / "log.csv").open()))
 
 
-@pytest.fixture(scope="module")
-def appearance_run(workspace):
-    run_dir = workspace[0] / "appearance"
-    result = subprocess.run(train_command("appearance", workspace, run_dir), capture_output=True, text=True, timeout=900)
+def finished_run(branch, workspace):
+    run_dir = workspace[0] / branch
+    result = subprocess.run(train_command(branch, workspace, run_dir), capture_output=True, text=True, timeout=900)
     assert result.returncode == 0, result.stderr[-2000:]
     return run_dir
+
+
+@pytest.fixture(scope="module")
+def appearance_run(workspace):
+    return finished_run("appearance", workspace)
 
 
 def test_appearance_smoke_run_lowers_the_loss_on_real_frames(appearance_run):
@@ -87,10 +91,7 @@ def test_resume_skips_a_corrupt_latest_checkpoint(workspace, appearance_run, tmp
 
 @pytest.fixture(scope="module")
 def semantic_run(workspace):
-    run_dir = workspace[0] / "semantic"
-    result = subprocess.run(train_command("semantic", workspace, run_dir), capture_output=True, text=True, timeout=900)
-    assert result.returncode == 0, result.stderr[-2000:]
-    return run_dir
+    return finished_run("semantic", workspace)
 
 
 def test_semantic_smoke_run_trains_on_cached_features(semantic_run, workspace):
@@ -132,3 +133,17 @@ def test_ddp_with_gloo_and_two_processes(workspace):
     rows = read_log(run_dir)
     assert [int(r["epoch"]) for r in rows] == [1, 2]
     assert all(int(r["pairs"]) == 32 for r in rows)  # 16 per rank, two ranks
+
+
+def test_joint_training_option_trains_both_branches_through_one_loss(workspace):
+    run_dir = workspace[0] / "joint"
+    command = train_command("joint", workspace, run_dir)
+    command[command.index("epochs=3")] = "epochs=1"
+    command[command.index("pairs_per_epoch=64")] = "pairs_per_epoch=16"
+    result = subprocess.run(command, capture_output=True, text=True, timeout=900)
+    assert result.returncode == 0, result.stderr[-2000:]
+    from sasiam.checkpoint import load_checkpoint
+
+    checkpoint = load_checkpoint(run_dir / "both_epoch_001.safetensors")
+    assert checkpoint.branches == {"appearance", "semantic"}
+    assert checkpoint.trained == {"appearance": True, "semantic": True}
