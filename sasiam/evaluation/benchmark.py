@@ -90,6 +90,12 @@ def read_attributes(sequence_dir: Path) -> list[str]:
     return [tag.strip() for line in lines for tag in line.split(",") if tag.strip()]
 
 
+def attribute_entry(scores: list) -> dict:
+    overall = aggregate(scores)
+    return {"auc": overall.auc, "precision": overall.precision, "sequences": len(scores),
+            "success_curve": overall.success_curve.tolist()}
+
+
 def score_results(specs: list[str], sequence_dirs: list[Path], out_dir: Path) -> dict:
     """report.json's content, from the saved result files only."""
     report: dict = {}
@@ -124,9 +130,6 @@ def score_results(specs: list[str], sequence_dirs: list[Path], out_dir: Path) ->
                          normalized_precision=overall.normalized_precision,
                          fps=frames / seconds if seconds else float("nan"),
                          success_curve=overall.success_curve.tolist(), precision_curve=overall.precision_curve.tolist(),
-                         attributes={a: {"auc": aggregate(s).auc, "precision": aggregate(s).precision,
-                                         "sequences": len(s),
-                                         "success_curve": aggregate(s).success_curve.tolist()}
-                                     for a, s in sorted(by_attribute.items())})
+                         attributes={attribute: attribute_entry(s) for attribute, s in sorted(by_attribute.items())})
         report[name] = entry
     return report
