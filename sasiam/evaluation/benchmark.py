@@ -99,12 +99,12 @@ def attribute_entry(scores: list) -> dict:
 def score_results(specs: list[str], sequence_dirs: list[Path], out_dir: Path) -> dict:
     """report.json's content, from the saved result files only."""
     report: dict = {}
+    sequences = [(directory, open_sequence(directory)) for directory in sequence_dirs]  # listed once, scored per tracker
     for spec_text in specs:
         name = parse_tracker_spec(spec_text).name
         per_sequence, scores, failed, by_attribute = {}, [], {}, {}
         frames, seconds = 0, 0.0
-        for sequence_dir in sequence_dirs:
-            sequence = open_sequence(sequence_dir)
+        for sequence_dir, sequence in sequences:
             boxes_path = result_path(out_dir, name, sequence.name)
             if not boxes_path.is_file():
                 error_path = result_path(out_dir, name, sequence.name, ".error")
