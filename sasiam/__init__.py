@@ -10,7 +10,11 @@ def __getattr__(name):
         from .tracking.tracker import SASiamTracker
 
         return SASiamTracker
+    if name == "MultiTargetTracker":
+        from .tracking.multi import MultiTargetTracker
+
+        return MultiTargetTracker
     raise AttributeError(name)
 
 
-__all__ = ["SASiamTracker", "SASiamError", "InvalidBoxError", "InvalidFrameError", "InputSourceError", "CheckpointError"]
+__all__ = ["SASiamTracker", "MultiTargetTracker", "SASiamError", "InvalidBoxError", "InvalidFrameError", "InputSourceError", "CheckpointError"]

@@ -6,18 +6,17 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
 from safetensors import SafetensorError
-from safetensors.torch import load_file, save_file
+from safetensors.torch import load_file, save
 
 from . import __version__
 from .config import ModelConfig, from_dict, to_dict
-from .errors import CheckpointError
+from .errors import CheckpointError, describe_os_error
+from .files import atomic_write  # noqa: F401  (re-exported: the trainer writes its states with it)
 
 FORMAT_NAME = "sasiam"
 FORMAT_VERSION = 1
@@ -51,25 +50,6 @@ def tensor_digest(tensors: dict[str, torch.Tensor]) -> str:
     return digest.hexdigest()
 
 
-def atomic_write(path: Path, write) -> None:
-    """Write through a temporary file in the same folder, then rename: a kill leaves the old file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(handle)
-    try:
-        write(temporary)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(temporary, 0o666 & ~umask)  # mkstemp makes 0600; a checkpoint is an ordinary file
-        with open(temporary, "rb") as stream:
-            os.fsync(stream.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-        raise
-
-
 def save_checkpoint(
     path: str | Path, tensors: dict[str, torch.Tensor], model_config: ModelConfig, *,
     lam: float, trained: dict[str, bool], info: dict[str, str] | None = None, dtype: torch.dtype | None = None,
@@ -93,9 +73,12 @@ def save_checkpoint(
         "sha256": tensor_digest(stored),
     }
     try:
-        atomic_write(path, lambda temporary: save_file(stored, temporary, metadata=metadata))
+        # Serialised in memory and written by Python: safetensors' own file writer drops the error
+        # of its final buffered write, so a full disk would pass for a saved checkpoint.
+        payload = save(stored, metadata=metadata)
+        atomic_write(path, lambda temporary: Path(temporary).write_bytes(payload))
     except OSError as error:
-        raise CheckpointError(f"{path}: cannot write checkpoint: {error.strerror or error}") from error
+        raise CheckpointError(f"{path}: cannot write checkpoint: {describe_os_error(error)}") from error
     return path
 
 
@@ -108,6 +91,8 @@ def read_metadata(path: Path) -> dict[str, str]:
 
 def load_checkpoint(path: str | Path) -> Checkpoint:
     path = Path(path)
+    if path.is_dir():
+        raise CheckpointError(f"{path}: is a folder, not a weights file (.safetensors)")
     if not path.is_file():
         raise CheckpointError(f"{path}: no such weights file")
     try:
@@ -127,6 +112,10 @@ def load_checkpoint(path: str | Path) -> Checkpoint:
         )
     if metadata.get("sha256") != tensor_digest(tensors):
         raise CheckpointError(f"{path}: checksum mismatch: the file is corrupt or was modified")
+    for key, tensor in tensors.items():
+        # A diverged training run saves NaN weights with a valid checksum; they would give NaN score maps.
+        if tensor.is_floating_point() and not torch.isfinite(tensor).all():
+            raise CheckpointError(f"{path}: tensor {key} holds NaN or infinite values (weights of a diverged run?)")
     try:
         model_config = from_dict(ModelConfig, json.loads(metadata["model_config"]))
         return Checkpoint(

@@ -10,6 +10,15 @@ from .errors import SASiamError
 
 EXIT_USER_ERROR = 2
 
+# Subcommands defined beside the code they drive; each module has `register(commands)`.
+COMMAND_MODULES: tuple[str, ...] = (
+    "sasiam.evaluation.vot_benchmark",
+    "sasiam.integrations.vot_trax",
+    "sasiam.tracking.bench_targets",
+    "sasiam.integrations.onnx_export",
+    "sasiam.evaluation.bench_cli",
+)
+
 
 def parse_box(text: str) -> tuple[float, float, float, float]:
     try:
@@ -47,19 +56,76 @@ def make_tracker(args: argparse.Namespace):
 
 
 def command_track(args: argparse.Namespace) -> int:
+    from .data.live import parse_live_input
     from .data.sequences import open_sequence
     from .tracking.runner import track_frames, write_boxes
 
-    sequence = open_sequence(args.input)
+    for option, wanted in (("--select", args.select), ("--show", args.show)):
+        if wanted:  # before opening a camera or loading a model
+            from .tracking.gui import require_gui
+
+            require_gui(option)
+    boxes = list(args.box or [])
+    if args.boxes is not None:
+        boxes += [tuple(row) for row in read_box_file(args.boxes)]
+    live = parse_live_input(args.input)
+    if len(boxes) > 1:
+        if live is not None or args.realtime or args.show:
+            raise SASiamError("several targets (--box repeated / --boxes) are tracked in files and frame folders; "
+                              "live sources take one --box")
+        return track_many(args, boxes)
+    args.box = boxes[0] if boxes else None
+    if live is not None or args.realtime or args.show:
+        from .tracking.live import LiveOptions, run_live
+
+        options = LiveOptions(input=args.input, live=live, box=args.box, select=args.select, show=args.show,
+                              realtime=args.realtime, output=args.output, video=args.video, progress=not args.quiet)
+        return run_live(options, lambda: make_tracker(args))
+    sequence = open_sequence(Path(args.input))
     box = args.box if args.box is not None else sequence.first_box
+    if args.select:
+        from .tracking.gui import select_box
+
+        frames = sequence.frames()
+        box = select_box(next(frames))
+        frames.close()
     if box is None:
-        raise SASiamError(f"{args.input}: no ground truth to start from; give the first box with --box x,y,w,h")
+        raise SASiamError(f"{args.input}: no ground truth to start from; give the first box with --box x,y,w,h "
+                          f"or draw it with --select")
     tracker = make_tracker(args)
-    result = track_frames(tracker, sequence.frames(), box, total=len(sequence), video=args.video,
+    result = track_frames(tracker, sequence.frames(skip_undecodable=True), box, total=len(sequence), video=args.video,
                           video_fps=sequence.fps, progress=not args.quiet, description=sequence.name)
     output = args.output or Path(f"{sequence.name}_boxes.txt")
     write_boxes(output, result.boxes)
     print(f"{len(result.boxes)} frames, {result.fps:.1f} fps -> {output}" + (f", {args.video}" if args.video else ""))
+    return 0
+
+
+def read_box_file(path: Path):
+    from .data.sequences import read_boxes
+
+    if not path.is_file():
+        raise SASiamError(f"{path}: no such boxes file")
+    return read_boxes(path)
+
+
+def track_many(args: argparse.Namespace, boxes: list) -> int:
+    """N targets, every network run once per frame for all of them (`MultiTargetTracker`)."""
+    import numpy as np
+
+    from .data.sequences import open_sequence
+    from .tracking.multi import MultiTargetTracker
+    from .tracking.runner import track_frames, write_boxes
+
+    sequence = open_sequence(Path(args.input))
+    tracker = MultiTargetTracker.from_tracker(make_tracker(args))
+    result = track_frames(tracker, sequence.frames(skip_undecodable=True), boxes, total=len(sequence),
+                          progress=not args.quiet, description=f"{sequence.name} x{len(boxes)}")
+    output = args.output or Path(f"{sequence.name}_boxes.txt")
+    written = [write_boxes(output.with_name(f"{output.stem}.target{k + 1}{output.suffix or '.txt'}"),
+                           np.asarray(result.boxes)[:, k]) for k in range(len(boxes))]
+    print(f"{len(result.boxes)} frames x {len(boxes)} targets, {result.fps:.1f} fps -> "
+          f"{written[0]} ... {written[-1].name}")
     return 0
 
 
@@ -140,7 +206,8 @@ def split_names(spec: str) -> list[str]:
 
 
 def command_eval(args: argparse.Namespace) -> int:
-    from .evaluation.benchmark import run_benchmark, score_results
+    from .data.benchmarks import BENCHMARKS, load_benchmark
+    from .evaluation.benchmark import Shard, run_benchmark, score_results, shard_group
     from .evaluation.report import write_report
     from .evaluation.trackers import parse_tracker_spec
 
@@ -148,21 +215,25 @@ def command_eval(args: argparse.Namespace) -> int:
     for spec in specs:
         parse_tracker_spec(spec)  # fail on a bad spec before any work
     if not args.data.is_dir():
-        raise SASiamError(f"{args.data}: no such folder of sequences")
+        raise SASiamError(f"{args.data}: no such folder ({BENCHMARKS[args.dataset].title}: "
+                          f"expected {BENCHMARKS[args.dataset].layout})")
     names = split_names(args.split) if args.split else None
     if args.sequences:
         names = args.sequences.split(",")
-    candidates = sorted(p for p in args.data.iterdir() if p.is_dir())
-    sequence_dirs = [p for p in candidates if names is None or p.name in names]
-    missing = sorted(set(names or []) - {p.name for p in sequence_dirs})
-    if missing:
-        raise SASiamError(f"{args.data}: missing sequences {', '.join(missing)}")
-    if not sequence_dirs:
-        raise SASiamError(f"{args.data}: holds no sequence folders")
-    if not args.rescore:
-        run_benchmark(specs, sequence_dirs, args.out, workers=args.workers, rerun=args.rerun, progress=not args.quiet)
-    report = score_results(specs, sequence_dirs, args.out)
-    write_report(report, args.out, title=args.title or f"{args.data.name} ({len(sequence_dirs)} sequences)")
+    first_rank = Shard.from_environment().rank == 0  # under torchrun one warning, not one per rank
+    sequences = load_benchmark(args.dataset, args.data, allow_missing=args.allow_missing, names=names,
+                               warn=lambda line: print(line, file=sys.stderr) if first_rank else None)
+    with shard_group() as shard:
+        if not args.rescore:
+            run_benchmark(specs, sequences, args.out, workers=args.workers, rerun=args.rerun,
+                          progress=not args.quiet, shard=shard)
+        shard.barrier()  # rank 0 scores once every rank has written its results
+    if shard.rank != 0:
+        print(f"rank {shard.rank}/{shard.world}: done; rank 0 writes the report")
+        return 0
+    report = score_results(specs, sequences, args.out)
+    title = BENCHMARKS[args.dataset].title if args.dataset != "folder" else args.data.name
+    write_report(report, args.out, title=args.title or f"{title} ({len(sequences)} sequences)")
     for name, entry in report.items():
         if "auc" in entry:
             print(f"{name:40s} AUC {entry['auc']:.3f}  precision {entry['precision']:.3f}  {entry['fps']:.1f} fps"
@@ -180,11 +251,31 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"sasiam {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
 
-    track = commands.add_parser("track", help="track one object through a video, frame folder or OTB sequence")
-    track.add_argument("input", type=Path, help="video file, folder of frames, or OTB sequence folder (img/ + groundtruth_rect.txt)")
-    track.add_argument("--box", type=parse_box, help="first-frame box x,y,w,h (default: the first ground-truth box)")
-    track.add_argument("--output", type=Path, help="boxes file, one x,y,w,h line per frame (default: NAME_boxes.txt)")
-    track.add_argument("--video", type=Path, help="write an annotated video here (.mp4 or .avi)")
+    track = commands.add_parser("track", help="track one object through a video, frame folder, OTB sequence, "
+                                               "camera or stream")
+    # a str, not a Path: Path would fold the // of a URL
+    track.add_argument("input", help="video file, folder of frames, OTB sequence folder (img/ + groundtruth_rect.txt), "
+                                     "camera index (0, 1, ...) or stream URL (rtsp://, http://, udp://, ...)")
+    first_box = track.add_mutually_exclusive_group()
+    first_box.add_argument("--box", type=parse_box, action="append",
+                           help="first-frame box x,y,w,h (default: the first ground-truth box); repeat it to track "
+                                "several targets at once (one batched forward per frame)")
+    first_box.add_argument("--boxes", type=Path,
+                           help="file of first-frame boxes, one x,y,w,h line per target (several targets at once; "
+                                "outputs NAME_boxes.targetK.txt per target)")
+    first_box.add_argument("--select", action="store_true",
+                           help="draw the first box with the mouse on the first frame (needs an OpenCV with GUI and "
+                                "a display)")
+    track.add_argument("--show", action="store_true",
+                       help="show each tracked frame with its box and fps in a window; q or Esc stops (needs an "
+                            "OpenCV with GUI and a display)")
+    track.add_argument("--realtime", action="store_true",
+                       help="play a video file or frame folder at its own frame rate, as a camera would deliver it: "
+                            "frames the tracker is too slow for are dropped and counted (cameras and URLs always are)")
+    track.add_argument("--output", type=Path,
+                       help="boxes file (default: NAME_boxes.txt): one x,y,w,h line per frame; for a camera, URL or "
+                            "--realtime one frame_index,x,y,w,h line per tracked frame (frame_index from 0)")
+    track.add_argument("--video", type=Path, help="write an annotated video here (.mp4 or .avi); live: tracked frames only")
     track.add_argument("--quiet", action="store_true", help="no progress bar")
     add_tracker_options(track)
     track.set_defaults(handler=command_track)
@@ -213,7 +304,16 @@ def build_parser() -> argparse.ArgumentParser:
     train.set_defaults(handler=command_train)
 
     evaluate = commands.add_parser("eval", help="one-pass (OTB) evaluation of one or more trackers, with plots")
-    evaluate.add_argument("--data", type=Path, required=True, help="folder of OTB-layout sequences")
+    evaluate.add_argument("--data", type=Path, required=True,
+                          help="the benchmark's root folder (with --dataset folder: a folder of OTB-layout sequences)")
+    from .data.benchmark_lists import DATASET_NAMES  # plain lists: no numpy/OpenCV import for --help
+
+    evaluate.add_argument("--dataset", default="folder", choices=DATASET_NAMES,
+                          help="a benchmark, read with its official sequence list, frame ranges and annotations "
+                               "(README: Benchmark datasets); folder (default): every sub-folder of --data is one "
+                               "OTB-layout sequence")
+    evaluate.add_argument("--allow-missing", action="store_true",
+                          help="evaluate the benchmark's sequences that are present, with a warning for the others")
     evaluate.add_argument("--tracker", action="append",
                           help="sasiam[:branches=..,lam=..,weights=..,precision=..] | opencv:csrt | opencv:kcf (repeatable)")
     evaluate.add_argument("--sequences", help="comma-separated subset of sequence names")
@@ -241,6 +341,11 @@ def build_parser() -> argparse.ArgumentParser:
     tune.add_argument("--out", type=Path, help="write the tuned checkpoint here (default: in place)")
     tune.add_argument("--precision", choices=("fp32", "bf16"), default="fp32")
     tune.set_defaults(handler=command_tune_lambda)
+
+    import importlib
+
+    for module in COMMAND_MODULES:
+        importlib.import_module(module).register(commands)
     return parser
 
 

@@ -4,11 +4,12 @@ a box (x, y, w, h) has its centre at (x + w / 2, y + h / 2)."""
 from __future__ import annotations
 
 import math
+import warnings
 from typing import Sequence
 
 import numpy as np
 
-from ..errors import InvalidBoxError
+from ..errors import BoxClippedWarning, InvalidBoxError
 
 
 def box_to_center(box: Sequence[float]) -> tuple[np.ndarray, np.ndarray]:
@@ -29,8 +30,12 @@ def center_to_box(center: np.ndarray, size: np.ndarray) -> tuple[float, float, f
 def validate_box(box: Sequence[float], frame_width: int, frame_height: int) -> tuple[float, float, float, float]:
     """Check an initial box and clip it to the frame.
 
-    A box partly outside the frame is clipped to its visible part; one with no
-    visible part, a non-positive size or a non-finite value is refused.
+    Refused (InvalidBoxError): anything but four finite numbers, a width or
+    height below one pixel (boxes are in pixels; a size below 1 is usually a
+    box in fractions of the frame), a box with no part inside the frame.
+    A box partly outside the frame, or larger than it, is clipped to its
+    visible part (the exemplar can only show what is visible) with a
+    BoxClippedWarning when more than a pixel is cut off.
     """
     try:
         values = [float(v) for v in box]
@@ -39,17 +44,39 @@ def validate_box(box: Sequence[float], frame_width: int, frame_height: int) -> t
     if len(values) != 4:
         raise InvalidBoxError(f"box must be four numbers x,y,w,h, got {len(values)} values")
     if not all(math.isfinite(v) for v in values):
-        raise InvalidBoxError(f"box has a non-finite value: {tuple(values)}")
+        raise InvalidBoxError(f"box has a non-finite value: {_shown(values)}")
     x, y, w, h = values
     if w <= 0 or h <= 0:
         raise InvalidBoxError(f"box width and height must be positive, got w={w:g}, h={h:g}")
+    if w < 1 or h < 1:
+        raise InvalidBoxError(f"box {_shown(values)} is smaller than one pixel; boxes are x,y,w,h in pixels, "
+                              "not fractions of the frame")
     left, top = max(x, 0.0), max(y, 0.0)
     right, bottom = min(x + w, float(frame_width)), min(y + h, float(frame_height))
     if right <= left or bottom <= top:
-        raise InvalidBoxError(
-            f"box {tuple(values)} lies wholly outside the {frame_width}x{frame_height} frame"
-        )
-    return left, top, right - left, bottom - top
+        raise InvalidBoxError(f"box {_shown(values)} lies wholly outside the {frame_width}x{frame_height} frame")
+    clipped = (left, top, right - left, bottom - top)
+    if max(abs(left - x), abs(top - y), abs(right - (x + w)), abs(bottom - (y + h))) > 1.0:
+        warnings.warn(f"box {_shown(values)} reaches outside the {frame_width}x{frame_height} frame; "
+                      f"tracking its visible part {_shown(clipped)}", BoxClippedWarning, stacklevel=4)
+    return clipped
+
+
+def _shown(values: Sequence[float]) -> str:
+    return "(" + ", ".join(f"{v:g}" for v in values) + ")"
+
+
+def is_sane_box(box: Sequence[float], frame_width: float, frame_height: float, initial_size: Sequence[float],
+                min_scale: float, max_scale: float) -> bool:
+    """What every tracker output must satisfy: finite, centre on the frame, size within the scale clamps."""
+    values = np.asarray(box, dtype=np.float64)
+    if values.shape != (4,) or not np.isfinite(values).all():
+        return False
+    center, size = box_to_center(values)
+    initial = np.asarray(initial_size, dtype=np.float64)
+    tolerance = 1e-6 * max(1.0, float(initial.max()))
+    return bool(0 <= center[0] <= frame_width and 0 <= center[1] <= frame_height
+                and np.all(size >= initial * min_scale - tolerance) and np.all(size <= initial * max_scale + tolerance))
 
 
 def context_side(size: np.ndarray, context_amount: float) -> float:

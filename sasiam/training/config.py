@@ -30,6 +30,12 @@ class TrainConfig:
     max_translation: int = 4
     grayscale_probability: float = 0.0
     colour_jitter: float = 0.0
+    # still-image pairs (SiamRPN-style; not in SA-Siam): random boxes of training frames paired with themselves
+    still_fraction: float = 0.0      # share of each epoch's pairs
+    still_boxes_per_frame: int = 4
+    still_frame_step: int = 5
+    still_max_stretch: float = 0.15
+    still_max_rotation: float = 10.0  # degrees
     # labels
     positive_radius: float = 16.0
     total_stride: int = 8

@@ -8,18 +8,23 @@ array. Training then only reads and lightly warps these crops.
 """
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
+import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-import cv2
 import numpy as np
 from tqdm import tqdm
 
 from ..data.datasets import Track
+from ..data.sequences import read_image
+from ..errors import InvalidFrameError, OutputError, describe_os_error
+from ..files import atomic_write
 from ..tracking.crops import crop_square
+from ..tracking.frames import as_bgr_uint8
 from ..tracking.geometry import box_to_center, context_side
 
 EXEMPLAR_SIZE = 127
@@ -52,8 +57,13 @@ def cache_key(tracks: list[Track], crop_size: int, context_amount: float) -> str
 
 
 def _curate_frame(path: Path, box: np.ndarray, crop_size: int, context_amount: float) -> np.ndarray | None:
-    frame = cv2.imread(str(path), cv2.IMREAD_COLOR)
+    """The crop, or None for a frame that cannot be used (undecodable, cut short, not an image)."""
+    frame, _ = read_image(path)
     if frame is None:
+        return None
+    try:
+        frame = as_bgr_uint8(frame)
+    except InvalidFrameError:
         return None
     center, size = box_to_center(box)
     side = context_side(size, context_amount) * crop_size / EXEMPLAR_SIZE
@@ -71,9 +81,16 @@ def curate(tracks: list[Track], cache_dir: str | Path, crop_size: int = 255, con
         return CropCache(crops, index["tracks"], np.array(index["track_of"]), np.array(index["frame_of"]),
                          index["skipped"])
     jobs = [(t, f) for t, track in enumerate(tracks) for f in np.flatnonzero(track.visible)]
-    folder.mkdir(parents=True, exist_ok=True)
     partial = folder / "crops.partial.npy"
-    crops = np.lib.format.open_memmap(partial, mode="w+", dtype=np.uint8, shape=(len(jobs), crop_size, crop_size, 3))
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        crops = np.lib.format.open_memmap(partial, mode="w+", dtype=np.uint8,
+                                          shape=(len(jobs), crop_size, crop_size, 3))
+        _reserve(partial)
+    except OSError as error:
+        partial.unlink(missing_ok=True)
+        raise OutputError(f"{folder}: cannot write the crop cache ({_size(len(jobs) * crop_size * crop_size * 3)}): "
+                          f"{describe_os_error(error)}") from error
     kept_track, kept_frame = [], []
 
     def work(job):
@@ -92,9 +109,33 @@ def curate(tracks: list[Track], cache_dir: str | Path, crop_size: int = 255, con
             kept_frame.append(int(f))
     crops.flush()
     del crops
-    final = np.load(partial, mmap_mode="r")[: len(kept_track)]
-    np.save(folder / "crops.npy", final)  # dense copy without the skipped rows
-    partial.unlink()
-    index = {"tracks": [t.name for t in tracks], "track_of": kept_track, "frame_of": kept_frame, "skipped": skipped}
-    index_path.write_text(json.dumps(index))  # written last: its presence marks a complete cache
+    try:
+        final = np.load(partial, mmap_mode="r")[: len(kept_track)]
+        np.save(folder / "crops.npy", final)  # dense copy without the skipped rows
+        del final
+        partial.unlink()
+        index = {"tracks": [t.name for t in tracks], "track_of": kept_track, "frame_of": kept_frame,
+                 "skipped": skipped}
+        # written last: its presence marks a complete cache
+        atomic_write(index_path, lambda temporary: Path(temporary).write_text(json.dumps(index)))
+    except OSError as error:
+        for leftover in (partial, folder / "crops.npy"):
+            leftover.unlink(missing_ok=True)  # half a cache is no use; give the space back
+        raise OutputError(f"{folder}: cannot write the crop cache: {describe_os_error(error)}") from error
     return curate(tracks, cache_dir, crop_size, context_amount, workers, progress)
+
+
+def _reserve(path: Path) -> None:
+    """Allocate the memory-mapped file's blocks now: writing into a sparse mapping on a
+    full disk kills the process with SIGBUS, where this raises ENOSPC before any work."""
+    with open(path, "r+b") as stream:
+        size = os.fstat(stream.fileno()).st_size
+        try:
+            os.posix_fallocate(stream.fileno(), 0, size)
+        except OSError as error:
+            if error.errno not in (errno.EOPNOTSUPP, errno.EINVAL, errno.ENOSYS):
+                raise
+
+
+def _size(count: int) -> str:
+    return f"{count / 2**30:.1f} GiB" if count >= 2**30 else f"{count / 2**20:.0f} MiB"

@@ -23,6 +23,7 @@ from .config import TrainConfig
 from .curation import curate
 from .features import FeaturePairDataset, cache_features
 from .pairs import CropPairDataset
+from .still_pairs import random_box_tracks
 from .trainer import train
 
 DEFAULT_SPLIT = Path(__file__).resolve().parents[1] / "data" / "splits" / "shared_sequences.json"
@@ -71,7 +72,12 @@ def run_training(config: TrainConfig, sources: list[tuple[str, str]], run_dir: s
     if config.branch == "appearance":
         branch = AppearanceBranch(model_config)
         model = AppearanceActor(branch)
-        dataset_for_epoch = lambda epoch: CropPairDataset(crop_cache, config, epoch)  # noqa: E731
+        still_cache = None
+        if config.still_fraction > 0:
+            still_tracks = random_box_tracks(tracks, config.still_boxes_per_frame, config.still_frame_step, config.seed)
+            still_cache = curate(still_tracks, cache_dir, config.cache_crop_size, config.context_amount,
+                                 progress=progress)
+        dataset_for_epoch = lambda epoch: CropPairDataset(crop_cache, config, epoch, still=still_cache)  # noqa: E731
         net_for = lambda: SASiamNet(branch, None, model_config)  # noqa: E731
     elif config.branch == "semantic":
         backbone = build_backbone(config.backbone, snet_weights)  # type: ignore[arg-type]

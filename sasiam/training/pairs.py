@@ -66,21 +66,35 @@ def to_tensor(image: np.ndarray) -> torch.Tensor:
 
 
 class CropPairDataset(Dataset):
-    """Item i of an epoch: (exemplar 239 crop, search 239 crop) as uint8 3 x 239 x 239 tensors."""
+    """Item i of an epoch: (exemplar 239 crop, search 239 crop) as uint8 3 x 239 x 239 tensors.
+
+    With a `still` cache and `config.still_fraction > 0`, that share of the
+    epoch's pairs are still-image pairs (`still_pairs.py`), placed after the
+    video pairs (the loader shuffles)."""
 
     def __init__(self, cache: CropCache, config: TrainConfig, epoch: int, pairs_per_epoch: int | None = None,
-                 augmented: bool = True) -> None:
+                 augmented: bool = True, still: CropCache | None = None) -> None:
         self.cache = cache
         self.config = config
         self.epoch = epoch
         self.augmented = augmented
-        self.pairs = sample_pairs(cache, pairs_per_epoch or config.pairs_per_epoch, config.max_frame_gap,
-                                  config.seed, epoch)
+        count = pairs_per_epoch or config.pairs_per_epoch
+        self.still = still if (still is not None and len(still.crops) and augmented) else None
+        still_count = int(round(config.still_fraction * count)) if self.still is not None else 0
+        self.pairs = sample_pairs(cache, count - still_count, config.max_frame_gap, config.seed, epoch)
+        rng = np.random.default_rng([config.seed, epoch, 15485863])
+        self.still_rows = rng.integers(len(self.still.crops), size=still_count) if still_count else np.zeros(0, int)
 
     def __len__(self) -> int:
-        return len(self.pairs)
+        return len(self.pairs) + len(self.still_rows)
 
     def __getitem__(self, index: int) -> tuple[torch.Tensor, torch.Tensor]:
+        if index >= len(self.pairs):
+            from .still_pairs import still_augment
+
+            crop = self.still.crops[self.still_rows[index - len(self.pairs)]]
+            rng = pair_rng(self.config.seed, self.epoch, index, stream=1)
+            return to_tensor(augment(crop, rng, self.config)), to_tensor(still_augment(crop, rng, self.config))
         exemplar_row, search_row = self.pairs[index]
         if not self.augmented:
             size = self.config.crop_size

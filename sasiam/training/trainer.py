@@ -26,7 +26,7 @@ from torch.utils.data import DataLoader, Dataset, Subset
 from tqdm import tqdm
 
 from ..checkpoint import atomic_write
-from ..errors import CheckpointError
+from ..errors import CheckpointError, OutputError, describe_os_error
 from .config import TrainConfig
 from .losses import balanced_logistic_loss, logistic_labels
 
@@ -55,30 +55,45 @@ def save_state(run_dir: Path, epoch: int, model: nn.Module, optimizer: torch.opt
                 "extra": json.dumps(extra)}, buffer)
     payload = buffer.getvalue()
     path = run_dir / f"state_epoch_{epoch:03d}.pt"
+    for stale in run_dir.glob(".state_epoch_*.tmp"):  # left by a run killed while writing; only space
+        stale.unlink(missing_ok=True)
     try:
         atomic_write(path, lambda temporary: Path(temporary).write_bytes(payload))
         digest = hashlib.sha256(payload).hexdigest()
         atomic_write(path.with_suffix(".sha256"), lambda temporary: Path(temporary).write_text(digest))
     except OSError as error:
-        raise CheckpointError(f"{path}: cannot write training checkpoint: {error.strerror or error}") from error
+        # atomic_write removed its temporary file: the previous epoch's state is untouched
+        raise CheckpointError(f"{path}: cannot write training checkpoint: {describe_os_error(error)}; "
+                              f"the previous epoch's state is intact (--resume continues from it)") from error
     for old in sorted(run_dir.glob("state_epoch_*.pt"))[:-KEEP_STATES]:
         old.unlink(missing_ok=True)
         old.with_suffix(".sha256").unlink(missing_ok=True)
     return path
 
 
-def latest_good_state(run_dir: Path) -> tuple[Path, dict] | None:
-    """The newest state file whose digest matches; corrupt or half-written ones are skipped."""
+def latest_good_state(run_dir: Path, report: Callable[[str], None] | None = None) -> tuple[Path, dict] | None:
+    """The newest state file whose digest matches and that loads; the others are skipped (and reported)."""
+    report = report or (lambda message: None)
     candidates = sorted((p for p in run_dir.glob("state_epoch_*.pt") if STATE_PATTERN.search(p.name)), reverse=True)
     for path in candidates:
         digest_path = path.with_suffix(".sha256")
         if not digest_path.is_file():
+            report(f"skipping {path.name}: no {digest_path.name} (the write was interrupted)")
             continue
-        payload = path.read_bytes()
-        if hashlib.sha256(payload).hexdigest() != digest_path.read_text().strip():
+        try:
+            payload = path.read_bytes()
+            digest = digest_path.read_text().strip()
+        except OSError as error:
+            report(f"skipping {path.name}: {describe_os_error(error)}")
             continue
-        # weights_only: a training state is tensors and plain values; nothing in it may run code
-        return path, torch.load(io.BytesIO(payload), map_location="cpu", weights_only=True)
+        if hashlib.sha256(payload).hexdigest() != digest:
+            report(f"skipping {path.name}: checksum mismatch (corrupt or half-written)")
+            continue
+        try:
+            # weights_only: a training state is tensors and plain values; nothing in it may run code
+            return path, torch.load(io.BytesIO(payload), map_location="cpu", weights_only=True)
+        except Exception as error:  # noqa: BLE001 - an unloadable state is skipped like a corrupt one
+            report(f"skipping {path.name}: not a plain training state ({type(error).__name__})")
     return None
 
 
@@ -86,11 +101,14 @@ def latest_good_state(run_dir: Path) -> tuple[Path, dict] | None:
 def append_log(run_dir: Path, row: dict) -> None:
     path = run_dir / "log.csv"
     new = not path.is_file()
-    with path.open("a", newline="") as stream:
-        writer = csv.DictWriter(stream, fieldnames=list(row))
-        if new:
-            writer.writeheader()
-        writer.writerow(row)
+    try:
+        with path.open("a", newline="") as stream:
+            writer = csv.DictWriter(stream, fieldnames=list(row))
+            if new:
+                writer.writeheader()
+            writer.writerow(row)
+    except OSError as error:
+        raise OutputError(f"{path}: cannot write the training log: {describe_os_error(error)}") from error
 
 
 def plot_log(run_dir: Path) -> Path | None:
@@ -119,8 +137,12 @@ def plot_log(run_dir: Path) -> Path | None:
     loss_axis.set_title(run_dir.name)
     figure.tight_layout()
     out = run_dir / "loss.png"
-    figure.savefig(out, dpi=100)
-    plt.close(figure)
+    try:
+        figure.savefig(out, dpi=100)
+    except OSError as error:
+        raise OutputError(f"{out}: cannot write the loss plot: {describe_os_error(error)}") from error
+    finally:
+        plt.close(figure)
     return out
 
 
@@ -147,10 +169,14 @@ def train(
     optimizer = torch.optim.SGD(parameters, lr=config.lr, momentum=config.momentum, weight_decay=config.weight_decay)
     start_epoch = 0
     if rank == 0:
-        run_dir.mkdir(parents=True, exist_ok=True)
-        (run_dir / "config.json").write_text(json.dumps(asdict(config), indent=2))
+        try:
+            run_dir.mkdir(parents=True, exist_ok=True)
+            text = json.dumps(asdict(config), indent=2)
+            atomic_write(run_dir / "config.json", lambda temporary: Path(temporary).write_text(text))
+        except OSError as error:
+            raise OutputError(f"{run_dir}: cannot write the run folder: {describe_os_error(error)}") from error
     if resume:
-        found = latest_good_state(run_dir)
+        found = latest_good_state(run_dir, report=lambda message: print(message) if rank == 0 else None)
         if found is not None:
             path, state = found
             model.load_state_dict(state["model"])

@@ -52,8 +52,8 @@ def test_update_returns_finite_float_boxes_and_a_score(tracker, clip):
 
 
 def test_scale_search_uses_siamfc_constants(tracker):
-    assert np.allclose(tracker._scale_factors, [1 / 1.0375, 1.0, 1.0375])
-    assert np.allclose(tracker._penalties, [0.9745, 1.0, 0.9745])
+    assert np.allclose(tracker.policy.scale_factors, [1 / 1.0375, 1.0, 1.0375])
+    assert np.allclose(tracker.policy.penalties, [0.9745, 1.0, 0.9745])
 
 
 def test_api_misuse(tracker, clip):

@@ -55,3 +55,34 @@ def test_augmentation_keeps_the_target_near_the_centre():
         assert out.shape == (239, 239, 3)
         ys, xs = np.nonzero(out[..., 0] > 128)
         assert abs(ys.mean() - 119) <= 5 and abs(xs.mean() - 119) <= 5
+
+
+def test_still_pairs_keep_the_box_centred_and_fill_their_share_deterministically(shared_sequences):
+    from sasiam.data.datasets import load_dataset
+    from sasiam.training.pairs import CropPairDataset
+    from sasiam.training.still_pairs import random_box_tracks, still_augment
+
+    tracks = [t for t in load_dataset("otb", str(shared_sequences)) if t.name == "vot_ball1"]
+    still = random_box_tracks(tracks, boxes_per_frame=2, frame_step=20, seed=0)
+    assert len(still) == 2 * len(range(0, tracks[0].num_visible, 20))
+    for track in still:  # sized like the target, inside the frame
+        x, y, w, h = track.boxes[0]
+        assert x >= 0 and y >= 0 and x + w <= 1280 and y + h <= 720 and w >= 8 and h >= 8
+
+    config = TrainConfig(still_fraction=0.25, still_max_rotation=10.0)
+    crop = np.zeros((255, 255, 3), np.uint8)
+    crop[125:130, 125:130] = 255
+    rng = np.random.default_rng(1)
+    for _ in range(20):
+        ys, xs = np.nonzero(still_augment(crop, rng, config).max(axis=2) > 128)
+        assert abs(ys.mean() - 119) <= 5 and abs(xs.mean() - 119) <= 5
+
+    cache = fake_cache()
+    still_cache = CropCache(np.random.default_rng(0).integers(0, 255, (7, 255, 255, 3), dtype=np.uint8),
+                            ["a"], np.zeros(7, int), np.zeros(7, int))
+    dataset = CropPairDataset(cache, config, epoch=0, pairs_per_epoch=40, still=still_cache)
+    assert len(dataset) == 40 and len(dataset.still_rows) == 10
+    exemplar, search = dataset[35]
+    again = CropPairDataset(cache, config, epoch=0, pairs_per_epoch=40, still=still_cache)[35]
+    assert torch.equal(exemplar, again[0]) and torch.equal(search, again[1])
+    assert exemplar.shape == search.shape == (3, 239, 239) and not torch.equal(exemplar, search)

@@ -1,0 +1,574 @@
+"""Where a tracked frame's time goes, against two yardsticks: the compute floor and OpenCV.
+
+Why: "3 fps" says nothing about what to speed up. This module times each stage of
+`SASiamTracker.update` separately, by calling the very pieces the tracker calls, in
+its order, on the frames of a real sequence as the target moves:
+
+    crop                 policy.search_crops + the backend's crops -> tensor
+    anet                 the appearance branch's search forward (A-Net)
+    snet                 the semantic backbone forward (S-Net trunk)
+    fusion_correlation   1x1 fusion, kernel repeat, both correlations + adjust, combine
+    upsample_peak        policy.locate (x16 bicubic, penalties, window, argmax)
+    box_update           the rest of policy.step
+
+and, on the same frames from the same state, the whole `tracker.update` (end to
+end). It checks that the staged pass lands on the same box as `update`.
+
+The floor of a stage is its multiply-adds (FlopCounterMode on the real modules;
+correlation and upsampling counted analytically) divided by this machine's peak
+for the precision the stage runs in (median of repeated large GEMM-shaped
+products in fp32, bf16 and int8, see `peak_throughput`). measured / floor says
+how far each part is from what the arithmetic units could do. OpenCV's CSRT and KCF run on the same
+frames in the same process for a same-day, same-load comparison.
+"""
+from __future__ import annotations
+
+import json
+import os
+import platform
+import resource
+import time
+import warnings
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Callable, Sequence
+
+import cv2
+import numpy as np
+import torch
+from tqdm import tqdm
+
+from ..errors import SASiamError
+
+STAGES = ("crop", "anet", "snet", "fusion_correlation", "upsample_peak", "box_update")
+NETWORK_STAGES = ("anet", "snet")
+CPU_FLAGS = ("avx2", "fma", "avx512f", "avx512_vnni", "avx_vnni", "avx512_bf16", "amx_bf16", "amx_int8", "amx_tile")
+DEFAULT_SEQUENCE = "David"  # test split, 320 x 240, 471 frames
+PEAK_PRECISIONS = ("fp32", "bf16", "int8")
+
+
+@dataclass(frozen=True)
+class BenchConfig:
+    input: Path
+    frames: int = 100            # measured updates per repeat
+    warmup: int = 10             # updates before the measured ones (tracked, not timed)
+    repeats: int = 3             # passes over the same frames, each from a fresh init
+    precision: str = "fp32"
+    threads: int | None = None   # torch and OpenCV threads (default: torch's choice)
+    opencv: bool = True
+    box: tuple[float, float, float, float] | None = None
+    weights: Path | None = None
+    branches: str = "both"
+    lam: float | None = None
+    peak_size: int = 2048        # side of the square matrices of the peak measurement
+    peak_repeats: int = 5
+    progress: bool = True
+    tracker_options: dict = field(default_factory=dict)
+
+
+# -- where the frames come from ----------------------------------------------------------------
+
+def shared_sequences_root() -> Path:
+    return Path(os.environ.get("SASIAM_SHARED_SEQUENCES",
+                               Path(__file__).resolve().parents[2].parent / "shared" / "sequences"))
+
+
+def default_input() -> Path | None:
+    """A real OTB sequence beside the repository, else None (then the demo clip is used)."""
+    path = shared_sequences_root() / DEFAULT_SEQUENCE
+    return path if path.is_dir() else None
+
+
+def load_frames(config: BenchConfig) -> tuple[str, list[np.ndarray], tuple[float, float, float, float], str]:
+    """All frames a run needs, decoded up front (decoding is not tracking), the first box, a description."""
+    from ..data.sequences import open_sequence
+    from ..tracking.frames import as_bgr_uint8
+
+    needed = 1 + config.warmup + config.frames
+    if config.input is None:
+        from ..data.demo_clip import make_demo_clip
+
+        clip = make_demo_clip(num_frames=needed)
+        return "demo_clip", clip.frames, tuple(clip.boxes[0]), "bundled demo clip (no ../shared/sequences)"
+    sequence = open_sequence(config.input)
+    box = config.box if config.box is not None else sequence.first_box
+    if box is None:
+        raise SASiamError(f"{config.input}: no ground truth to start from; give the first box with --box x,y,w,h")
+    if len(sequence) and len(sequence) < needed:
+        raise SASiamError(f"{config.input}: {len(sequence)} frames, but 1 + --warmup {config.warmup} + "
+                          f"--frames {config.frames} = {needed} are needed")
+    frames = []
+    stream = sequence.frames()
+    for frame in stream:
+        frames.append(as_bgr_uint8(frame))
+        if len(frames) == needed:
+            break
+    stream.close()
+    if len(frames) < needed:
+        raise SASiamError(f"{config.input}: only {len(frames)} frames decoded, {needed} needed")
+    return sequence.name, frames, tuple(float(v) for v in box), str(config.input)
+
+
+# -- machine ------------------------------------------------------------------------------------
+
+def cpu_facts() -> dict:
+    model, flags = platform.processor() or "unknown", set()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            key, _, value = line.partition(":")
+            if key.strip() == "model name" and model in ("unknown", "", platform.processor()):
+                model = value.strip()
+            elif key.strip() == "flags" and not flags:
+                flags = set(value.split())
+    except OSError:
+        pass
+    return {"model": model, "flags": {name: name in flags for name in CPU_FLAGS}}
+
+
+def machine_facts() -> dict:
+    cpu = cpu_facts()
+    return {
+        "cpu_model": cpu["model"],
+        "cpu_flags": cpu["flags"],
+        "logical_cpus": os.cpu_count(),
+        "torch_cpu_capability": torch.backends.cpu.get_cpu_capability(),
+        "torch_version": torch.__version__,
+        "torch_threads": torch.get_num_threads(),
+        "torch_interop_threads": torch.get_num_interop_threads(),
+        "quantized_engine": torch.backends.quantized.engine,
+        "opencv_version": cv2.__version__,
+        "opencv_threads": cv2.getNumThreads(),
+        "numpy_version": np.__version__,
+        "python": platform.python_version(),
+        "load_average": list(os.getloadavg()) if hasattr(os, "getloadavg") else None,
+    }
+
+
+def _median_time(fn: Callable[[], object], repeats: int, warmup: int = 2) -> float:
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return float(np.median(times))
+
+
+PEAK_POSITIONS = 32 * 32  # spatial positions of the 1x1 convolution that measures the peak
+
+
+def _peak_kernels(precision: str, size: int) -> dict[str, tuple[Callable[[], object], float]]:
+    """Large GEMM-shaped products in `precision`: name -> (run, multiply-adds per run).
+
+    A 1x1 convolution of `size` channels over 32 x 32 positions is a (1024 x size) x (size x size)
+    matrix product run by the convolution kernels the networks use (oneDNN, channels-last for
+    bf16 as autocast runs them; the quantized oneDNN conv for int8). torch.mm is measured too for
+    fp32. Not used: bf16 torch.mm and torch._int_mm, naive fallbacks on CPUs without native bf16 /
+    VNNI (0.2 GMAC/s measured on an AVX2 EPYC, 50x below the convolution).
+    """
+    import torch.nn.functional as F
+
+    generator = torch.Generator().manual_seed(0)
+    x = torch.rand(1, size, 32, 32, generator=generator)
+    w = torch.randn(size, size, 1, 1, generator=generator) / size ** 0.5
+    conv_macs = float(size) * size * PEAK_POSITIONS
+    if precision == "fp32":
+        a, b = torch.randn(size, size, generator=generator), torch.randn(size, size, generator=generator)
+        return {"1x1 conv fp32": (lambda: F.conv2d(x, w), conv_macs),
+                "torch.mm fp32": (lambda: torch.mm(a, b), float(size) ** 3)}
+    if precision == "bf16":
+        xb = x.bfloat16().contiguous(memory_format=torch.channels_last)
+        wb = w.bfloat16().contiguous(memory_format=torch.channels_last)
+        return {"1x1 conv bf16 channels-last": (lambda: F.conv2d(xb, wb), conv_macs)}
+    if precision == "int8":
+        import torch.ao.nn.quantized as nnq
+
+        from ..tracking.int8 import _engine
+
+        torch.backends.quantized.engine = _engine()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # torch 2.13's notice that quantized dtypes are deprecated
+            conv = nnq.Conv2d(size, size, 1)
+            scales = w.abs().amax(dim=(1, 2, 3)).double() / 63
+            conv.set_weight_bias(torch.quantize_per_channel(w, scales, torch.zeros(size, dtype=torch.long), 0,
+                                                            torch.qint8), None)
+            conv.scale, conv.zero_point = 0.05, 128
+            qx = torch.quantize_per_tensor(x, 1 / 255, 0, torch.quint8)
+        return {f"1x1 quantized conv int8 ({torch.backends.quantized.engine})": (lambda: conv(qx), conv_macs)}
+    raise ValueError(f"no peak measurement for {precision!r}")
+
+
+def peak_throughput(precision: str, size: int = 2048, repeats: int = 5) -> dict:
+    """Multiply-adds per second of this machine's best large product in `precision` (median of repeats).
+
+    It is the best case of each precision's kernels on this CPU, so macs / peak is a floor no
+    network of that precision beats.
+    """
+    measured = {}
+    with torch.no_grad():
+        for name, (run, macs) in _peak_kernels(precision, size).items():
+            seconds = _median_time(run, repeats)
+            measured[name] = {"gmacs_per_second": macs / seconds / 1e9, "seconds": seconds}
+    best = max(measured, key=lambda name: measured[name]["gmacs_per_second"])
+    rate = measured[best]["gmacs_per_second"] * 1e9
+    return {"macs_per_second": rate, "gmacs_per_second": rate / 1e9, "kernel": best, "size": size,
+            "repeats": repeats, "candidates": measured}
+
+
+# -- multiply-adds of one frame -------------------------------------------------------------------
+
+def count_macs(fn: Callable[[], object]) -> int:
+    """Multiply-adds of the matmuls / convolutions fn runs (FlopCounterMode counts 2 FLOPs per MAC)."""
+    from torch.utils.flop_counter import FlopCounterMode
+
+    with torch.no_grad(), FlopCounterMode(display=False) as counter:
+        fn()
+    return int(counter.get_total_flops() // 2)
+
+
+def correlation_macs(kernel_shape: Sequence[int], search_shape: Sequence[int]) -> int:
+    """One search map (C x H x W) correlated with one kernel (C x k x k): every output cell sums C k^2 products."""
+    channels, k = kernel_shape[-3], kernel_shape[-1]
+    height, width = search_shape[-2:]
+    return int((height - k + 1) * (width - k + 1) * channels * k * k)
+
+
+def upsample_macs(score_size: int, upscale: int) -> int:
+    """cv2.resize INTER_CUBIC of one score map, separable: 4 taps per output along x, then along y."""
+    size = score_size * upscale
+    return int(score_size * size * 4 + size * size * 4)
+
+
+def appearance_macs(input_size: int = 255) -> int:
+    """Multiply-adds of the A-Net on one square crop, from its layers' shapes (valid convs and pools)."""
+    from ..models.appearance import AppearanceNet
+
+    side, total = input_size, 0
+    for layer in AppearanceNet().features:
+        if isinstance(layer, torch.nn.Conv2d):
+            k, stride = layer.kernel_size[0], layer.stride[0]
+            side = (side - k) // stride + 1
+            total += side * side * layer.out_channels * (layer.in_channels // layer.groups) * k * k
+        elif isinstance(layer, torch.nn.MaxPool2d):
+            side = (side - layer.kernel_size) // layer.stride + 1
+    return total
+
+
+def frame_macs(tracker, frame: np.ndarray) -> dict[str, int]:
+    """Multiply-adds of each stage of one update, counted on the tracker's own modules and crops."""
+    from ..tracking.int8 import QuantizedANet
+
+    net, policy = tracker.backend.net, tracker.policy
+    crops = policy.search_crops(frame, tracker.state)
+    # counted in fp32: the number of multiply-adds does not depend on the dtype
+    x = torch.from_numpy(np.ascontiguousarray(crops)).permute(0, 3, 1, 2).float()
+    kernels = tracker._kernels
+    macs = {stage: 0 for stage in STAGES}
+    scales = len(crops)
+    if net.appearance is not None:
+        if isinstance(net.appearance.net, QuantizedANet):  # FlopCounterMode does not see quantized ops
+            macs["anet"] = scales * appearance_macs(crops.shape[1])
+        else:
+            macs["anet"] = count_macs(lambda: net.appearance.search(x))
+        features = torch.no_grad()(net.appearance.search)(x)
+        macs["fusion_correlation"] += scales * correlation_macs(kernels["appearance"].shape, features.shape)
+    if net.semantic is not None:
+        macs["snet"] = count_macs(lambda: net.semantic.backbone(x))
+        with torch.no_grad():
+            conv4, conv5 = net.semantic.backbone(x)
+            fused = net.semantic.search_from_features(conv4, conv5)
+        macs["fusion_correlation"] += count_macs(lambda: net.semantic.search_from_features(conv4, conv5))
+        macs["fusion_correlation"] += scales * correlation_macs(kernels["semantic"].shape, fused.shape)
+    macs["upsample_peak"] = scales * upsample_macs(policy.config.score_size, policy.config.upscale)
+    return macs
+
+
+def stage_precisions(precision: str) -> dict[str, str]:
+    """The precision each stage's multiply-adds run in (what its floor is divided by)."""
+    return {
+        # int8 quantizes the A-Net only (tracking/int8.py)
+        "crop": "fp32", "anet": precision, "snet": "bf16" if precision == "bf16" else "fp32",
+        # bf16 autocast runs the 1x1 fusion in bf16, the correlation is forced to fp32; int8 keeps both fp32
+        "fusion_correlation": "bf16" if precision == "bf16" else "fp32",
+        "upsample_peak": "fp32", "box_update": "fp32",
+    }
+
+
+# -- the staged update ----------------------------------------------------------------------------
+
+def staged_update(tracker, frame: np.ndarray) -> tuple[object, dict[str, float], np.ndarray]:
+    """One update split into stages, calling what `tracker.update` calls, in its order.
+
+    Returns the new target state (not stored in the tracker), seconds per stage and the maps.
+    Mirrors TorchBackend.score_maps / SASiamNet.responses / SearchPolicy.step; `run_bench`
+    checks the result equals `tracker.update`'s so a change there cannot go unnoticed.
+    """
+    from ..models.sasiam_net import SASiamNet
+    from ..tracking.backends import repeat_per_group
+
+    backend, net, policy, state = tracker.backend, tracker.backend.net, tracker.policy, tracker.state
+    clock = time.perf_counter
+    times = {}
+    with torch.no_grad():
+        start = clock()
+        crops = policy.search_crops(frame, state)
+        x = backend._input(crops)
+        times["crop"] = clock() - start
+        features = {}
+        with backend._autocast():
+            start = clock()
+            if net.appearance is not None:
+                features["appearance"] = net.appearance.search(x)
+            times["anet"] = clock() - start
+            start = clock()
+            if net.semantic is not None:
+                levels = net.semantic.backbone(x)
+            times["snet"] = clock() - start
+            start = clock()
+            if net.semantic is not None:
+                features["semantic"] = net.semantic.search_from_features(*levels)
+            kernels = {name: repeat_per_group(k, len(crops)) for name, k in tracker._kernels.items()}
+            maps = {name: branch.score(kernels[name], features[name])[:, 0]
+                    for name, branch in net.branches().items()}
+        maps = SASiamNet.combine({name: m.float() for name, m in maps.items()}, backend.lam).cpu().numpy()
+        times["fusion_correlation"] = clock() - start
+    start = clock()
+    located = policy.locate(maps)
+    times["upsample_peak"] = clock() - start
+    # The rest of step, with the peak search just timed handed back instead of recomputed.
+    policy.locate = lambda _maps: located
+    try:
+        start = clock()
+        new_state = policy.step(state, maps, frame.shape)
+        times["box_update"] = clock() - start
+    finally:
+        del policy.locate
+    return new_state, times, maps
+
+
+def summarise(seconds: Sequence[float]) -> dict:
+    values = np.asarray(seconds, dtype=np.float64) * 1000.0
+    if not len(values):
+        return {"samples": 0}
+    p10, p25, median, p75, p90 = np.percentile(values, [10, 25, 50, 75, 90])
+    return {"samples": int(len(values)), "median_ms": float(median), "mean_ms": float(values.mean()),
+            "p10_ms": float(p10), "p25_ms": float(p25), "p75_ms": float(p75), "p90_ms": float(p90),
+            "iqr_ms": float(p75 - p25), "min_ms": float(values.min()), "max_ms": float(values.max())}
+
+
+# -- memory ---------------------------------------------------------------------------------------
+
+def _status_kb(field_name: str) -> int | None:
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith(field_name + ":"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return None
+
+
+def reset_peak_rss() -> bool:
+    """Start VmHWM afresh (Linux: write 5 to /proc/self/clear_refs), so it measures the tracking alone."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+        return True
+    except OSError:
+        return False
+
+
+# -- the run --------------------------------------------------------------------------------------
+
+def build_bench_tracker(config: BenchConfig):
+    from ..tracking.tracker import SASiamTracker
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            return SASiamTracker(weights=config.weights, branches=config.branches, lam=config.lam,
+                                 precision=config.precision, **config.tracker_options)
+        except ValueError as error:  # a bad --lam or a precision this device cannot run
+            if isinstance(error, SASiamError):
+                raise
+            raise SASiamError(str(error)) from None
+
+
+def _time_opencv(kind: str, frames: list[np.ndarray], box, config: BenchConfig, bar) -> dict:
+    from .trackers import OpenCVTracker
+
+    samples = []
+    for _ in range(config.repeats):
+        tracker = OpenCVTracker(kind)
+        tracker.init(frames[0], box)
+        for index, frame in enumerate(frames[1:], start=1):
+            start = time.perf_counter()
+            tracker.update(frame)
+            elapsed = time.perf_counter() - start
+            if index > config.warmup:
+                samples.append(elapsed)
+            bar.update(1)
+    summary = summarise(samples)
+    summary["fps"] = 1000.0 / summary["median_ms"] if summary.get("median_ms") else float("nan")
+    return summary
+
+
+def run_bench(config: BenchConfig) -> dict:
+    if config.frames < 1 or config.warmup < 0 or config.repeats < 1:
+        raise SASiamError("--frames and --repeats must be at least 1, --warmup at least 0")
+    if config.threads is not None:
+        if config.threads < 1:
+            raise SASiamError("--threads must be at least 1")
+        torch.set_num_threads(config.threads)
+        cv2.setNumThreads(config.threads)
+    name, frames, box, described = load_frames(config)
+    rss_before_model = _status_kb("VmRSS")
+    setup_start = time.perf_counter()
+    tracker = build_bench_tracker(config)
+    setup_seconds = time.perf_counter() - setup_start
+    rss_after_model = _status_kb("VmRSS")
+    resolved = getattr(tracker.backend, "precision", config.precision)
+
+    bar = tqdm(total=config.repeats * (config.warmup + config.frames) * (1 + (2 if config.opencv else 0)),
+               desc=f"bench {name}", unit="frame", disable=not config.progress, leave=False)
+    stage_samples: dict[str, list[float]] = {stage: [] for stage in STAGES}
+    end_to_end: list[float] = []
+    mismatches = 0
+    max_map_difference = 0.0
+    peak_reset = reset_peak_rss()
+    for _ in range(config.repeats):
+        tracker.init(frames[0], box)
+        for index, frame in enumerate(frames[1:], start=1):
+            before = tracker.state
+            staged_state, times, maps = staged_update(tracker, frame)
+            tracker.state = before
+            if index == 1:
+                reference = tracker.score_maps(frame)
+                max_map_difference = max(max_map_difference, float(np.abs(reference - maps).max()))
+            start = time.perf_counter()
+            tracker.update(frame)
+            elapsed = time.perf_counter() - start
+            if not np.allclose(tracker.state.box, staged_state.box, rtol=0, atol=1e-6):
+                mismatches += 1
+            if index > config.warmup:
+                end_to_end.append(elapsed)
+                for stage in STAGES:
+                    stage_samples[stage].append(times[stage])
+            bar.update(1)
+    tracking_peak_kb = _status_kb("VmHWM") if peak_reset else None
+    opencv = {}
+    if config.opencv:
+        for kind in ("csrt", "kcf"):
+            opencv[kind] = _time_opencv(kind, frames, box, config, bar)
+    bar.close()
+
+    tracker.init(frames[0], box)
+    macs = frame_macs(tracker, frames[1])
+    peaks = {precision: peak_throughput(precision, config.peak_size, config.peak_repeats)
+             for precision in PEAK_PRECISIONS}
+    precisions = stage_precisions(resolved)
+    stages = {}
+    for stage in STAGES:
+        summary = summarise(stage_samples[stage])
+        peak = peaks[precisions[stage]]["macs_per_second"]
+        floor_ms = macs[stage] / peak * 1000.0
+        summary.update(macs=macs[stage], gmacs=macs[stage] / 1e9, precision=precisions[stage], floor_ms=floor_ms,
+                       measured_over_floor=summary["median_ms"] / floor_ms if floor_ms > 0 else None)
+        stages[stage] = summary
+    e2e = summarise(end_to_end)
+    floor_ms = sum(stage["floor_ms"] for stage in stages.values())
+    e2e.update(fps=1000.0 / e2e["median_ms"], macs=sum(macs.values()), gmacs=sum(macs.values()) / 1e9,
+               floor_ms=floor_ms, floor_fps=1000.0 / floor_ms, measured_over_floor=e2e["median_ms"] / floor_ms)
+    stage_sum = sum(stage["median_ms"] for stage in stages.values())
+    outside = sum(stages[s]["median_ms"] for s in STAGES if s not in NETWORK_STAGES)
+    for summary in opencv.values():
+        summary["sasiam_over_opencv"] = e2e["median_ms"] / summary["median_ms"]
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return {
+        "machine": machine_facts(),
+        "input": {"sequence": name, "source": described, "frame_size": [int(frames[0].shape[1]),
+                                                                         int(frames[0].shape[0])],
+                  "first_box": list(box), "warmup": config.warmup, "frames": config.frames,
+                  "repeats": config.repeats},
+        "tracker": {"precision_requested": config.precision, "precision": resolved, "branches": tracker.branches,
+                    "lam": tracker.lam, "weights": str(config.weights) if config.weights else "shipped default",
+                    "setup_seconds": setup_seconds,
+                    "int8": getattr(tracker.backend, "int8_info", None)},
+        "stages": stages,
+        "end_to_end": e2e,
+        "stage_sum_median_ms": stage_sum,
+        "outside_networks_ms": outside,
+        "outside_networks_share": outside / stage_sum if stage_sum > 0 else None,
+        "peak": peaks,
+        "opencv": opencv,
+        "memory": {
+            "peak_rss_mb": usage.ru_maxrss / 1024.0,  # Linux reports KiB; the whole process, model load included
+            "tracking_peak_rss_mb": tracking_peak_kb / 1024.0 if tracking_peak_kb else None,
+            "rss_before_model_mb": rss_before_model / 1024.0 if rss_before_model else None,
+            "rss_after_model_mb": rss_after_model / 1024.0 if rss_after_model else None,
+            "note": "CPU tensors come from the process heap: RSS is the meaningful measure here",
+        },
+        "checks": {"staged_box_mismatches": mismatches, "staged_max_map_difference": max_map_difference},
+        "config": {k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(config).items()},
+    }
+
+
+# -- output ---------------------------------------------------------------------------------------
+
+STAGE_TITLES = {
+    "crop": "crop (3 x warpAffine + to tensor)", "anet": "A-Net (3 x 255)", "snet": "S-Net trunk (3 x 255)",
+    "fusion_correlation": "fusion + correlation", "upsample_peak": "upsample + peak", "box_update": "box update",
+}
+
+
+def format_table(result: dict) -> str:
+    lines = []
+    machine, tracker, e2e = result["machine"], result["tracker"], result["end_to_end"]
+    lines.append(f"{machine['cpu_model']}  ({machine['torch_cpu_capability']}, torch {machine['torch_version']}, "
+                 f"{machine['torch_threads']} threads)  load average {machine['load_average']}")
+    source = result["input"]
+    lines.append(f"{source['sequence']} {source['frame_size'][0]}x{source['frame_size'][1]}: {source['frames']} "
+                 f"frames x {source['repeats']} repeats after {source['warmup']} warm-up; precision "
+                 f"{tracker['precision']}" + (f" (asked {tracker['precision_requested']})"
+                                              if tracker["precision"] != tracker["precision_requested"] else ""))
+    header = f"{'stage':36s} {'median ms':>10s} {'p10-p90 ms':>15s} {'GMAC':>7s} {'prec':>5s} {'floor ms':>9s} {'x floor':>8s}"
+    lines += [header, "-" * len(header)]
+    for stage, summary in result["stages"].items():
+        ratio = summary["measured_over_floor"]
+        lines.append(f"{STAGE_TITLES[stage]:36s} {summary['median_ms']:10.2f} "
+                     f"{summary['p10_ms']:7.2f}-{summary['p90_ms']:<7.2f} {summary['gmacs']:7.3f} "
+                     f"{summary['precision']:>5s} {summary['floor_ms']:9.2f} "
+                     f"{(f'{ratio:8.1f}' if ratio is not None else '       -')}")
+    lines.append("-" * len(header))
+    lines.append(f"{'sum of stages':36s} {result['stage_sum_median_ms']:10.2f}")
+    lines.append(f"{'end to end (tracker.update)':36s} {e2e['median_ms']:10.2f} "
+                 f"{e2e['p10_ms']:7.2f}-{e2e['p90_ms']:<7.2f} {e2e['gmacs']:7.3f} {'':>5s} "
+                 f"{e2e['floor_ms']:9.2f} {e2e['measured_over_floor']:8.1f}")
+    lines.append(f"fps {e2e['fps']:.2f} (floor {e2e['floor_fps']:.2f}); outside the networks: "
+                 f"{result['outside_networks_ms']:.2f} ms = {100 * result['outside_networks_share']:.1f} % of the stages")
+    lines.append("peak: " + ", ".join(f"{p} {v['gmacs_per_second']:.1f} GMAC/s" for p, v in result["peak"].items())
+                 + f" (size {next(iter(result['peak'].values()))['size']})")
+    for kind, summary in result["opencv"].items():
+        lines.append(f"OpenCV {kind.upper():5s} {summary['median_ms']:8.2f} ms/frame ({summary['fps']:.1f} fps); "
+                     f"sasiam takes {summary['sasiam_over_opencv']:.2f} x as long")
+    memory = result["memory"]
+    lines.append(f"peak RSS {memory['peak_rss_mb']:.0f} MB (process)"
+                 + (f", {memory['tracking_peak_rss_mb']:.0f} MB while tracking" if memory["tracking_peak_rss_mb"]
+                    else ""))
+    load = machine["load_average"]
+    if load and load[0] > 0.5 * (machine["logical_cpus"] or 1):
+        lines.append(f"WARNING: load average {load[0]:.1f} on {machine['logical_cpus']} CPUs: other work shares "
+                     f"this machine and the timings above are not this tracker's")
+    if any((entry["measured_over_floor"] or 2.0) < 1.0 for entry in result["stages"].values()):
+        lines.append("WARNING: a stage measured below its floor: the peak was measured while the machine was busy, "
+                     "or with too small a --peak-size")
+    checks = result["checks"]
+    if checks["staged_box_mismatches"]:
+        lines.append(f"WARNING: the staged pass differs from tracker.update on {checks['staged_box_mismatches']} "
+                     f"frames: the stage split no longer mirrors the tracker")
+    return "\n".join(lines)
+
+
+def write_json(result: dict, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(result, indent=2, default=float) + "\n")

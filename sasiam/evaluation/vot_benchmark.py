@@ -1,0 +1,244 @@
+"""`sasiam eval-vot`: the VOT reset-based protocol (see `vot.py`) for one or more
+trackers over VOT-layout sequences or the shared folder layout, with the raw results in
+the toolkit's own workspace layout and a report of A, R and EAO.
+
+Sequences: DATA/list.txt names the sequence folders (VOT layout; without it, every
+sub-folder with ground truth). Ground truth: `groundtruth.txt` (VOT), else
+`groundtruth_original.txt` (the shared folders' polygons), else `groundtruth_rect.txt`.
+Frames: `color/`, else `img/`, else the images in the sequence folder itself.
+
+Layout of OUT (the same as a vot-toolkit workspace, so either can score the other's runs):
+    OUT/results/<tracker>/baseline/<sequence>/<sequence>_001.txt        1 init, 2 failure, 0 skipped, else x,y,w,h
+    OUT/results/<tracker>/baseline/<sequence>/<sequence>_001_time.value  seconds per frame
+    OUT/report.json, OUT/report.md
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from tqdm import tqdm
+
+from ..errors import InputSourceError, SASiamError
+from .vot import (EAO_PRESETS, Region, SequenceRuns, Special, VOTScore, VOTSettings, load_frame, read_trajectory,
+                  run_supervised, score, write_trajectory)
+
+GROUNDTRUTH_FILES = ("groundtruth.txt", "groundtruth_original.txt", "groundtruth_rect.txt")
+EXPERIMENT = "baseline"
+
+
+@dataclass
+class VOTSequence:
+    name: str
+    frame_paths: list[Path]
+    groundtruth: list[Region]
+    size: tuple[int, int]  # width, height: the overlap is counted inside it
+
+
+def _read_properties(path: Path) -> dict[str, str]:
+    if not path.is_file():
+        return {}
+    pairs = (line.split("=", 1) for line in path.read_text().splitlines() if "=" in line)
+    return {key.strip(): value.strip() for key, value in pairs}
+
+
+def open_vot_sequence(folder: Path) -> VOTSequence:
+    from ..data.sequences import list_images
+
+    truth_file = next((folder / n for n in GROUNDTRUTH_FILES if (folder / n).is_file()), None)
+    if truth_file is None:
+        raise InputSourceError(f"{folder}: no ground truth ({', '.join(GROUNDTRUTH_FILES)})")
+    frame_folder = next((d for d in (folder / "color", folder / "img") if d.is_dir()), folder)
+    frames = list_images(frame_folder)
+    if not frames:
+        raise InputSourceError(f"{frame_folder}: holds no image files")
+    try:
+        truth = read_trajectory(truth_file)
+    except ValueError as error:
+        raise InputSourceError(str(error)) from None
+    if len(truth) > len(frames):
+        raise InputSourceError(f"{truth_file}: {len(truth)} regions for {len(frames)} frames")
+    truth += [Special(0)] * (len(frames) - len(truth))  # as the toolkit pads a short ground truth
+    metadata = _read_properties(folder / "sequence")
+    if metadata.get("width", "").isdigit() and metadata.get("height", "").isdigit():
+        size = int(metadata["width"]), int(metadata["height"])
+    else:
+        height, width = load_frame(frames[0]).shape[:2]
+        size = width, height
+    return VOTSequence(folder.name, frames, truth, size)
+
+
+def find_sequences(data: Path, names: list[str] | None = None) -> list[Path]:
+    if not data.is_dir():
+        raise SASiamError(f"{data}: no such folder of sequences")
+    if (data / "list.txt").is_file():
+        listed = [line.strip() for line in (data / "list.txt").read_text().splitlines() if line.strip()]
+        folders = [data / name for name in listed]
+    else:
+        folders = sorted(p for p in data.iterdir() if p.is_dir() and any((p / n).is_file() for n in GROUNDTRUTH_FILES))
+    if names is not None:
+        missing = sorted(set(names) - {f.name for f in folders})
+        if missing:
+            raise SASiamError(f"{data}: missing sequences {', '.join(missing)}")
+        folders = [f for f in folders if f.name in names]
+    if not folders:
+        raise SASiamError(f"{data}: holds no sequences (list.txt or folders with {GROUNDTRUTH_FILES[0]})")
+    return folders
+
+
+def run_path(out: Path, tracker: str, sequence: str, repetition: int = 1, suffix: str = ".txt") -> Path:
+    return out / "results" / tracker / EXPERIMENT / sequence / f"{sequence}_{repetition:03d}{suffix}"
+
+
+def run_tracker(spec_text: str, sequences: list[VOTSequence], out: Path, settings: VOTSettings,
+                rerun: bool = False, progress: bool = True) -> None:
+    from .trackers import build_tracker, parse_tracker_spec
+
+    spec = parse_tracker_spec(spec_text)
+    tracker = None
+    for sequence in sequences:
+        path = run_path(out, spec.name, sequence.name)
+        if path.is_file() and not rerun:
+            continue
+        tracker = tracker or build_tracker(spec)
+        with tqdm(total=len(sequence.groundtruth), desc=f"{spec.name} {sequence.name}", unit="frame",
+                  disable=not progress, leave=False) as bar:
+            run = run_supervised(tracker, lambda i: load_frame(sequence.frame_paths[i]), sequence.groundtruth,
+                                 sequence.size, settings, on_frame=lambda i: bar.update(i + 1 - bar.n))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_trajectory(path, run.trajectory)
+        path.with_name(path.stem + "_time.value").write_text(
+            "".join(f"{t}\n" if t is not None else "\n" for t in run.times))
+
+
+def _read_times(path: Path) -> list[float | None]:
+    if not path.is_file():
+        return []
+    return [float(line) if line.strip() else None for line in path.read_text().splitlines()]
+
+
+def load_runs(out: Path, tracker: str, sequences: list[VOTSequence]) -> list[SequenceRuns]:
+    """All repetitions of `tracker` found under OUT/results, text or the toolkit's .bin."""
+    runs = []
+    for sequence in sequences:
+        trajectories, times = [], []
+        repetition = 1
+        while True:
+            found = [run_path(out, tracker, sequence.name, repetition, s) for s in (".txt", ".bin")]
+            found = [p for p in found if p.is_file()]
+            if not found:
+                break
+            trajectory = read_trajectory(found[0])
+            if len(trajectory) != len(sequence.groundtruth):
+                raise SASiamError(f"{found[0]}: {len(trajectory)} frames, the sequence has {len(sequence.groundtruth)}")
+            trajectories.append(trajectory)
+            times.append(_read_times(found[0].with_name(found[0].stem + "_time.value")))
+            repetition += 1
+        if not trajectories:
+            raise SASiamError(f"{out / 'results' / tracker}: no results for sequence {sequence.name}")
+        runs.append(SequenceRuns(sequence.name, sequence.groundtruth, sequence.size, trajectories, times))
+    return runs
+
+
+def tracker_report(result: VOTScore, settings: VOTSettings) -> dict:
+    entry = result.as_dict()
+    fps = [s["fps"] for s in result.sequences.values() if s["fps"]]
+    frames = [s["frames"] for s in result.sequences.values() if s["fps"]]
+    entry["fps"] = (sum(frames) / sum(f / r for f, r in zip(frames, fps))) if fps else None
+    entry["eao_interval"] = list(settings.eao_interval)
+    return entry
+
+
+def write_report(report: dict, out: Path, settings: VOTSettings) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "report.json").write_text(json.dumps({"settings": asdict(settings), "trackers": report}, indent=2) + "\n")
+    low, high = settings.eao_interval
+    lines = ["# VOT reset-based evaluation\n",
+             f"Re-initialisation {settings.skip_initialize} frames after a failure (overlap <= "
+             f"{settings.failure_overlap:g}), {settings.burnin} burn-in frames left out of accuracy, "
+             f"EAO over lengths {low}..{high}. R: failures per sequence, weighted by length (vot-toolkit's R).\n",
+             "| tracker | A | R | failures | EAO | frames | fps |", "|---|---|---|---|---|---|---|"]
+    for name, e in report.items():
+        lines.append(f"| {name} | {e['accuracy']:.3f} | {e['robustness']:.3f} | {e['failures']:g} | "
+                     f"{_fmt(e['eao'])} | {e['frames']} | {_fmt(e['fps'], '.1f')} |")
+    for name, e in report.items():
+        lines += [f"\n## {name}\n", "| sequence | A | failures | EAO | frames |", "|---|---|---|---|---|"]
+        for seq, s in e["sequences"].items():
+            lines.append(f"| {seq} | {s['accuracy']:.3f} | {s['failures']:g} | {_fmt(s['eao'])} | {s['frames']} |")
+    (out / "report.md").write_text("\n".join(lines) + "\n")
+
+
+def _fmt(value, spec: str = ".3f") -> str:
+    return "n/a" if value is None else format(value, spec)
+
+
+def parse_interval(text: str) -> tuple[int, int]:
+    try:
+        low, high = (int(v) for v in text.replace(" ", "").split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--eao-interval takes LOW,HIGH frame counts, got {text!r}") from None
+    if low < 0 or high < low:
+        raise argparse.ArgumentTypeError(f"--eao-interval needs 0 <= LOW <= HIGH, got {text!r}")
+    return low, high
+
+
+def command_eval_vot(args: argparse.Namespace) -> int:
+    from .trackers import parse_tracker_spec
+
+    interval = args.eao_interval or EAO_PRESETS[args.eao_preset or "vot2016"]
+    settings = VOTSettings(eao_interval=interval)
+    if not args.tracker and not args.rescore:
+        raise SASiamError("give at least one --tracker (or --rescore to score what OUT/results holds)")
+    names = {}
+    for spec in args.tracker or []:
+        names[parse_tracker_spec(spec).name] = spec  # a bad spec fails here, before any work
+    folders = find_sequences(args.data, args.sequences.split(",") if args.sequences else None)
+    sequences = [open_vot_sequence(folder) for folder in folders]
+    if not args.rescore:
+        for spec in names.values():
+            run_tracker(spec, sequences, args.out, settings, rerun=args.rerun, progress=not args.quiet)
+    if not names:
+        results = args.out / "results"
+        names = {p.name: p.name for p in sorted(results.iterdir()) if p.is_dir()} if results.is_dir() else {}
+        if not names:
+            raise SASiamError(f"{results}: no tracker results to score")
+    report = {}
+    for name in names:
+        result = score(load_runs(args.out, name, sequences), settings)
+        report[name] = tracker_report(result, settings)
+        report[name]["spec"] = names[name]
+        print(f"{name:40s} A {result.accuracy:.3f}  R {result.robustness:.3f}  failures {result.failures:g}  "
+              f"EAO {_fmt(report[name]['eao'])}")
+        if math.isnan(result.eao):
+            print(f"  note: EAO interval {interval[0]}..{interval[1]} starts past the longest run "
+                  f"({len(result.eao_curve)} frames); give a shorter one with --eao-interval LOW,HIGH")
+    write_report(report, args.out, settings)
+    print(f"report: {args.out / 'report.md'}")
+    return 0
+
+
+def register(commands) -> None:
+    parser = commands.add_parser("eval-vot", help="VOT reset-based evaluation (accuracy, robustness, EAO)",
+                                 description="Run trackers through the VOT reset-based protocol and score A, R "
+                                             "and EAO as vot-toolkit does.")
+    parser.add_argument("--data", type=Path, required=True,
+                        help="folder of VOT-layout sequences (list.txt, groundtruth.txt, color/) or of OTB-layout "
+                             "sequences (img/, groundtruth_original.txt or groundtruth_rect.txt)")
+    parser.add_argument("--tracker", action="append",
+                        help="sasiam[:branches=..,lam=..,weights=..,precision=..] | opencv:csrt | opencv:kcf (repeatable)")
+    parser.add_argument("--out", type=Path, required=True, help="results and report.json/report.md go here")
+    interval = parser.add_mutually_exclusive_group()
+    interval.add_argument("--eao-interval", type=parse_interval, metavar="LOW,HIGH",
+                          help="EAO averaged over run lengths LOW..HIGH (short sequences need a short one)")
+    interval.add_argument("--eao-preset", choices=sorted(EAO_PRESETS),
+                          help="the VOT stack's EAO interval (default vot2016: 108..371)")
+    parser.add_argument("--sequences", help="comma-separated subset of sequence names")
+    parser.add_argument("--rerun", action="store_true", help="run again even where results exist")
+    parser.add_argument("--rescore", action="store_true",
+                        help="only score saved results (without --tracker: every tracker in OUT/results, "
+                             "e.g. a vot-toolkit workspace's)")
+    parser.add_argument("--quiet", action="store_true")
+    parser.set_defaults(handler=command_eval_vot)

@@ -1,0 +1,379 @@
+"""ONNX export of SA-Siam, and a tracker backend that runs the exported graphs in ONNX Runtime.
+
+Why: with the two graphs and onnxruntime the tracker runs where PyTorch is not
+installed (`SASiamTracker(backend="onnx", weights=DIR)`). Two graphs, because the
+tracker computes the exemplar once and the search side every frame:
+
+    exemplar.onnx  context_crops   N x 255 x 255 x 3 uint8 BGR
+                   -> <branch>_kernels (attention applied) + semantic_attention4/5
+    search.onnx    search_crops    M x 255 x 255 x 3 uint8 BGR, <branch>_kernels (N, ...)
+                   -> <branch>_map  M x 17 x 17 (adjusted: 0.001 * xcorr + b)
+
+The uint8 NHWC -> float NCHW conversion is inside the graphs, so the runtime side
+passes the tracker's crops as they are. `lam * h_a + (1 - lam) * h_s` is done in
+numpy, so lam stays a run-time choice (as with `TorchBackend`).
+
+The correlation. PyTorch's `cross_correlate` is a grouped conv with groups = N,
+which ONNX cannot keep dynamic (Conv's `group` is a static attribute). Here the
+kernels are the *weight input* of a plain Conv (ONNX Conv takes W at run time):
+every search map is correlated with every kernel (M x N x 17 x 17) and crop m
+keeps kernel m // (M / N). Both M and N stay dynamic, the numbers are the same
+sums as the grouped conv, and for one target (N = 1) nothing is wasted; with N
+targets the correlation costs N times more, which is small next to the backbone.
+
+This module imports neither torch nor onnxruntime at import time: `OnnxBackend`
+imports onnxruntime, `export_onnx` imports torch, each when called.
+"""
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import logging
+import os
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from .. import __version__
+from ..errors import CheckpointError, SASiamError
+
+MANIFEST_NAME = "sasiam_onnx.json"
+EXEMPLAR_FILE = "exemplar.onnx"
+SEARCH_FILE = "search.onnx"
+FORMAT_VERSION = 1
+# 18: the opset torch's dynamo exporter writes natively (17 fails to down-convert its Pad).
+DEFAULT_OPSET = 18
+CROP_SIZE = 255
+MAP_SIZE = 17
+BRANCH_ORDER = ("appearance", "semantic")
+EXEMPLAR_INPUT = "context_crops"
+SEARCH_INPUT = "search_crops"
+ATTENTION_OUTPUTS = ("semantic_attention4", "semantic_attention5")
+INSTALL_HINT = "pip install 'sasiam[onnx]' (onnxruntime, onnx, onnxscript)"
+
+
+def kernel_name(branch: str) -> str:
+    return f"{branch}_kernels"
+
+
+def map_name(branch: str) -> str:
+    return f"{branch}_map"
+
+
+@dataclass(frozen=True)
+class OnnxManifest:
+    """What `sasiam_onnx.json` records: enough to run the graphs without reading the checkpoint."""
+
+    lam: float
+    branches: tuple[str, ...]
+    untrained: tuple[str, ...]
+    exemplar_file: str = EXEMPLAR_FILE
+    search_file: str = SEARCH_FILE
+    exemplar_input: str = EXEMPLAR_INPUT
+    exemplar_outputs: tuple[str, ...] = ()
+    search_inputs: tuple[str, ...] = ()
+    search_outputs: tuple[str, ...] = ()
+    crop_size: int = CROP_SIZE
+    map_size: int = MAP_SIZE
+    opset: int = DEFAULT_OPSET
+    source_weights: str | None = None
+    source_sha256: str | None = None
+    sasiam_version: str = __version__
+    format_version: int = FORMAT_VERSION
+
+    @property
+    def kernel_names(self) -> tuple[str, ...]:
+        return tuple(kernel_name(b) for b in self.branches)
+
+    @property
+    def map_names(self) -> tuple[str, ...]:
+        return tuple(map_name(b) for b in self.branches)
+
+    def to_json(self) -> str:
+        return json.dumps(dataclasses.asdict(self), indent=2) + "\n"
+
+    @classmethod
+    def read(cls, path: Path) -> "OnnxManifest":
+        try:
+            data = json.loads(path.read_text())
+        except (OSError, ValueError) as error:
+            raise CheckpointError(f"{path}: cannot read the ONNX export manifest ({error})") from None
+        if data.get("format_version") != FORMAT_VERSION:
+            raise CheckpointError(f"{path}: ONNX export format {data.get('format_version')!r}, "
+                                  f"this sasiam reads {FORMAT_VERSION}; export again with `sasiam export-onnx`")
+        names = {f.name for f in dataclasses.fields(cls)}
+        values = {k: tuple(v) if isinstance(v, list) else v for k, v in data.items() if k in names}
+        return cls(**values)
+
+
+def find_manifest(path: str | Path) -> Path:
+    """The manifest of an export: the folder itself, its json, or one of its .onnx files."""
+    path = Path(path)
+    manifest = path / MANIFEST_NAME if path.is_dir() else path.with_name(MANIFEST_NAME)
+    if not manifest.is_file():
+        raise CheckpointError(f"{path}: no {MANIFEST_NAME} there; write the ONNX graphs first with "
+                              "`sasiam export-onnx --out DIR` and pass that folder")
+    return manifest
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+# -- runtime (numpy + onnxruntime only) -----------------------------------------
+
+def available_cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+def session_options(threads: int | None = None):
+    """One intra-op pool as wide as the cores we may use (2 here), no inter-op parallelism.
+
+    The graphs are a chain of convolutions, so running nodes in parallel (inter-op)
+    only oversubscribes two cores; spinning is off because the tracker does its
+    crops and upsampling between two runs, and a spinning pool thread would take
+    that core from it (and from other processes on a shared machine).
+    """
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads or available_cores()
+    options.inter_op_num_threads = 1
+    options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    return options
+
+
+def _crops(crops: np.ndarray, size: int) -> np.ndarray:
+    crops = np.ascontiguousarray(crops)
+    if crops.dtype != np.uint8 or crops.ndim != 4 or crops.shape[1:] != (size, size, 3):
+        raise ValueError(f"crops must be N x {size} x {size} x 3 uint8, got {crops.shape} {crops.dtype}")
+    return crops
+
+
+class OnnxBackend:
+    """The tracker backend (see `sasiam.tracking.backends`) on ONNX Runtime's CPU provider.
+
+    Kernels are a dict {"<branch>_kernels": N x C x k x k float32 array}.
+    """
+
+    def __init__(self, path: str | Path, threads: int | None = None) -> None:
+        try:
+            import onnxruntime as ort
+        except ImportError:
+            raise SASiamError(f"the ONNX backend needs onnxruntime: {INSTALL_HINT}") from None
+        manifest_path = find_manifest(path)
+        self.folder = manifest_path.parent
+        self.manifest = OnnxManifest.read(manifest_path)
+        self.lam = float(self.manifest.lam)
+        self.branches = self.manifest.branches
+        options = session_options(threads)
+        providers = ["CPUExecutionProvider"]
+        self.exemplar_session = ort.InferenceSession(str(self.folder / self.manifest.exemplar_file), options,
+                                                     providers=providers)
+        self.search_session = ort.InferenceSession(str(self.folder / self.manifest.search_file), options,
+                                                   providers=providers)
+
+    def exemplar(self, context_crops: np.ndarray) -> dict[str, np.ndarray]:
+        return self._run_exemplar(list(self.manifest.kernel_names), context_crops)
+
+    def attention(self, context_crops: np.ndarray) -> dict[str, np.ndarray]:
+        """The semantic branch's channel weights (N x C x 1 x 1 per level), for inspection."""
+        if "semantic" not in self.branches:
+            raise ValueError("this export has no semantic branch, hence no attention")
+        return self._run_exemplar(list(ATTENTION_OUTPUTS), context_crops)
+
+    def _run_exemplar(self, names: list[str], context_crops: np.ndarray) -> dict[str, np.ndarray]:
+        feed = {self.manifest.exemplar_input: _crops(context_crops, self.manifest.crop_size)}
+        return dict(zip(names, self.exemplar_session.run(names, feed)))
+
+    def branch_maps(self, kernels: dict[str, np.ndarray], search_crops: np.ndarray) -> dict[str, np.ndarray]:
+        crops = _crops(search_crops, self.manifest.crop_size)
+        targets = next(iter(kernels.values())).shape[0]
+        if targets == 0 or len(crops) % targets:
+            raise ValueError(f"{len(crops)} search crops cannot be split among {targets} kernels")
+        feed = {self.manifest.search_inputs[0]: crops}
+        feed.update({name: np.ascontiguousarray(kernels[name], dtype=np.float32)
+                     for name in self.manifest.kernel_names})
+        outputs = self.search_session.run(list(self.manifest.map_names), feed)
+        return dict(zip(self.branches, outputs))
+
+    def score_maps(self, kernels: dict[str, np.ndarray], search_crops: np.ndarray) -> np.ndarray:
+        maps = self.branch_maps(kernels, search_crops)
+        if len(maps) == 1:
+            return next(iter(maps.values()))
+        return self.lam * maps["appearance"] + (1 - self.lam) * maps["semantic"]
+
+    def select(self, kernels: dict[str, np.ndarray], indices: Sequence[int]) -> dict[str, np.ndarray]:
+        index = np.asarray(list(indices), dtype=np.int64)
+        return {name: k[index] for name, k in kernels.items()}
+
+
+def tracker_backend(weights, branches: str, lam: float | None, device: str, snet_weights, backbone,
+                    precision: str) -> tuple[OnnxBackend, list[str]]:
+    """`SASiamTracker(backend="onnx", weights=DIR)`: the backend and the names of untrained branches.
+
+    Everything about the network is fixed by the export, so options that would
+    change it are refused rather than silently ignored.
+    """
+    if weights is None:
+        raise CheckpointError("backend='onnx' runs exported graphs: run `sasiam export-onnx --out DIR` first "
+                              "and pass weights=DIR (the folder it wrote)")
+    if device != "cpu":
+        raise ValueError(f"backend='onnx' runs on ONNX Runtime's CPU provider; device={device!r} is not supported")
+    if precision != "fp32":
+        raise ValueError(f"backend='onnx' runs the fp32 graphs; precision={precision!r} is not supported")
+    if snet_weights is not None or backbone is not None:
+        raise ValueError("backend='onnx': the S-Net is baked into the exported graphs; "
+                         "pass snet_weights/backbone to `sasiam export-onnx` instead")
+    backend = OnnxBackend(weights)
+    exported = "both" if len(backend.branches) == 2 else backend.branches[0]
+    if branches != exported:
+        raise ValueError(f"{weights}: exported with branches={exported!r}, not {branches!r}; pass branches={exported!r} "
+                         f"or export again with `sasiam export-onnx --branches {branches}`")
+    if lam is not None:
+        if not 0.0 <= lam <= 1.0:
+            raise ValueError(f"lam must lie in [0, 1], got {lam}")
+        backend.lam = float(lam)
+    return backend, list(backend.manifest.untrained)
+
+
+# -- export (imports torch) ---------------------------------------------------------
+
+def _wrappers(net):
+    """nn.Modules whose forward is exactly what each graph computes."""
+    import torch
+    import torch.nn.functional as F
+    from torch import nn
+
+    def as_float_nchw(crops):
+        return crops.permute(0, 3, 1, 2).float()
+
+    class Exemplar(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.net = net
+
+        def forward(self, context_crops):
+            x = as_float_nchw(context_crops)
+            outputs = []
+            for name, branch in self.net.branches().items():
+                if name == "semantic":
+                    # backbone once; the attention is computed again for its own outputs (a 9-value MLP)
+                    conv4, conv5 = branch.backbone(x)
+                    outputs += [branch.exemplar_from_features(conv4, conv5),
+                                branch.attention4(conv4), branch.attention5(conv5)]
+                else:
+                    outputs.append(branch.exemplar(x))
+            return tuple(outputs)
+
+    class Search(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.net = net
+
+        def forward(self, search_crops, *kernels):
+            x = as_float_nchw(search_crops)
+            maps = []
+            for branch, k in zip(self.net.branches().values(), kernels):
+                features = branch.search(x)
+                every_pair = F.conv2d(features, k)  # M x N x 17 x 17: kernels as Conv's run-time W
+                crops, targets = every_pair.shape[0], k.shape[0]
+                owner = torch.arange(crops, device=x.device) // (crops // targets)
+                mine = torch.gather(every_pair, 1, owner.view(-1, 1, 1, 1).expand(-1, 1, *every_pair.shape[2:]))
+                maps.append(branch.adjust(mine)[:, 0])
+            return tuple(maps)
+
+    return Exemplar().eval(), Search().eval()
+
+
+def export_onnx(out_dir: str | Path, weights: str | Path | None = None, branches: str = "both",
+                opset: int = DEFAULT_OPSET, snet_weights: str | Path | None = None,
+                backbone: str | None = None, progress: bool = False) -> Path:
+    """Write exemplar.onnx, search.onnx and sasiam_onnx.json into out_dir; returns the manifest's path."""
+    try:
+        import torch
+        from torch.export import Dim
+    except ImportError:
+        raise SASiamError("exporting needs PyTorch (running the exported graphs does not)") from None
+    try:
+        import onnx  # noqa: F401
+        import onnxscript  # noqa: F401  (torch's exporter needs it)
+    except ImportError:
+        raise SASiamError(f"exporting needs onnx and onnxscript: {INSTALL_HINT}") from None
+    from tqdm import tqdm
+
+    from ..config import TrackerConfig
+    from ..tracking.backends import load_network
+    from ..weights import default_weights_path
+
+    out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise SASiamError(f"{out}: exists and is not a folder")
+    out.mkdir(parents=True, exist_ok=True)
+    # A failed export must not leave an old manifest vouching for half-written graphs.
+    (out / MANIFEST_NAME).unlink(missing_ok=True)
+    source = Path(weights) if weights is not None else default_weights_path()
+    net, checkpoint_lam, untrained = load_network(weights, branches, snet_weights, backbone)
+    names = [name for name in BRANCH_ORDER if name in net.branches()]
+    # In the order the Exemplar wrapper returns them: appearance, then semantic and its attention.
+    exemplar_outputs = [kernel_name(n) for n in names] + (list(ATTENTION_OUTPUTS) if "semantic" in names else [])
+    search_inputs = [SEARCH_INPUT] + [kernel_name(n) for n in names]
+    search_outputs = [map_name(n) for n in names]
+    exemplar_module, search_module = _wrappers(net)
+
+    # Examples with N = 2 targets and M = 6 crops: torch.export specialises sizes 0 and 1,
+    # and N != M keeps the two batch sizes from being taken for one symbol.
+    generator = torch.Generator().manual_seed(0)
+    context = torch.randint(0, 256, (2, CROP_SIZE, CROP_SIZE, 3), dtype=torch.uint8, generator=generator)
+    search = torch.randint(0, 256, (6, CROP_SIZE, CROP_SIZE, 3), dtype=torch.uint8, generator=generator)
+    with torch.no_grad():
+        kernels = exemplar_module(context)[:len(names)]
+    targets = Dim("targets", min=1, max=4096)
+    crops = Dim("crops", min=1, max=4096)
+    jobs = [
+        (exemplar_module, (context,), EXEMPLAR_FILE, [EXEMPLAR_INPUT], exemplar_outputs,
+         {"context_crops": {0: targets}}),
+        (search_module, (search, *kernels), SEARCH_FILE, search_inputs, search_outputs,
+         {"search_crops": {0: crops}, "kernels": tuple({0: targets} for _ in names)}),
+    ]
+    # "torchvision is not installed. Skipping torchvision::nms": the exporter's, about ops we do not use
+    registration_log = logging.getLogger("torch.onnx._internal.exporter._registration")
+    log_level = registration_log.level
+    registration_log.setLevel(logging.ERROR)
+    try:
+        for module, args, filename, inputs, outputs_, shapes in tqdm(jobs, desc="export-onnx", unit="graph",
+                                                                      disable=not progress):
+            with warnings.catch_warnings():
+                # torch's exporter warns about its own internals (pytree deprecations); nothing for the user
+                warnings.simplefilter("ignore", FutureWarning)
+                warnings.simplefilter("ignore", DeprecationWarning)
+                warnings.filterwarnings("ignore", message=".*axis name.*")
+                torch.onnx.export(module, args, str(out / filename), input_names=inputs, output_names=outputs_,
+                                  opset_version=opset, dynamo=True, dynamic_shapes=shapes, external_data=False,
+                                  verbose=False)
+    finally:
+        registration_log.setLevel(log_level)
+    lam = checkpoint_lam if checkpoint_lam is not None else TrackerConfig().lam
+    manifest = OnnxManifest(
+        lam=float(lam), branches=tuple(names), untrained=tuple(untrained),
+        exemplar_outputs=tuple(exemplar_outputs), search_inputs=tuple(search_inputs),
+        search_outputs=tuple(search_outputs), opset=opset,
+        source_weights=str(source) if source is not None else None,
+        source_sha256=file_sha256(source) if source is not None else None,
+    )
+    path = out / MANIFEST_NAME
+    path.write_text(manifest.to_json())
+    return path

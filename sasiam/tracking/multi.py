@@ -1,0 +1,148 @@
+"""Many targets in one video for the price of a few: every network runs once per frame.
+
+N independent `SASiamTracker`s run N exemplar forwards at init and N forwards of
+3 search crops per frame. Here the N context crops go through the exemplar
+networks as one batch, and each frame's N x 3 search crops go through each
+branch as one batch followed by one grouped correlation (kernel i repeated for
+target i's scales, see `backends.py`). Per target the result is what a single
+tracker gives: the same `SearchPolicy` turns target i's slice of the maps into
+its new `TargetState`.
+
+Works with `sasiam.tracking.runner.track_frames` (pass the list of boxes as the
+initial box; boxes come back as frames x N x 4). It has no `.box`/`.score`
+(those are one target's); use `.boxes` and `.scores`.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from ..config import Backbone, Branches, TrackerConfig
+from ..errors import InvalidBoxError
+from .frames import as_bgr_uint8
+from .tracker import SASiamTracker, TargetState
+
+
+def as_box_list(boxes) -> list[tuple[float, float, float, float]]:
+    """A list of (x, y, w, h); a single flat box is refused (ambiguous with a list of four numbers)."""
+    try:
+        array = np.asarray(boxes, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise InvalidBoxError(f"boxes must be a list of (x, y, w, h), got {boxes!r}") from None
+    if array.size == 0:
+        return []
+    if array.ndim != 2 or array.shape[1] != 4:
+        raise InvalidBoxError(f"boxes must be a list of (x, y, w, h) (shape N x 4), got shape {array.shape}; "
+                              "for one target pass [box]")
+    return [tuple(float(v) for v in row) for row in array]
+
+
+def concat_kernels(backend, first, second):
+    """Kernels of two target batches as one batch: a backend's own `concat` if it has one, else
+    per-branch dicts of torch tensors (TorchBackend) or numpy arrays (OnnxBackend)."""
+    if hasattr(backend, "concat"):
+        return backend.concat(first, second)
+    merged = {}
+    for name, kernels in first.items():
+        if isinstance(kernels, np.ndarray):
+            merged[name] = np.concatenate([kernels, second[name]])
+        else:
+            import torch
+
+            merged[name] = torch.cat([kernels, second[name]])
+    return merged
+
+
+class MultiTargetTracker:
+    """N targets in one video. `init(frame, boxes)` once, then `update(frame) -> boxes` per frame.
+
+    Takes the same options as `SASiamTracker` (weights, branches, lam, device,
+    config, snet_weights, backbone, precision, backend). Frames are H x W x 3
+    uint8 BGR; boxes (x, y, w, h). Target i keeps index i until `remove`.
+    """
+
+    def __init__(self, weights: str | Path | None = None, branches: Branches = "both", lam: float | None = None,
+                 device: str = "cpu", config: TrackerConfig | None = None, snet_weights: str | Path | None = None,
+                 backbone: Backbone | None = None, precision: str = "fp32", backend="torch") -> None:
+        # A single tracker resolves the options (weights, lambda, untrained-branch warning) exactly as it
+        # would alone; only its backend and search policy are kept.
+        single = SASiamTracker(weights=weights, branches=branches, lam=lam, device=device, config=config,
+                               snet_weights=snet_weights, backbone=backbone, precision=precision, backend=backend)
+        self.backend = single.backend
+        self.policy = single.policy
+        self.config = single.config
+        self.branches = single.branches
+        self.precision = single.precision
+        self.untrained_branches = single.untrained_branches
+        self.states: list[TargetState] = []
+        self._kernels = None
+        self._started = False
+
+    @classmethod
+    def from_tracker(cls, tracker: SASiamTracker) -> "MultiTargetTracker":
+        """Share a loaded single tracker's backend (no second copy of the network)."""
+        multi = cls.__new__(cls)
+        multi.backend, multi.policy, multi.config = tracker.backend, tracker.policy, tracker.config
+        multi.branches, multi.precision = tracker.branches, tracker.precision
+        multi.untrained_branches = list(tracker.untrained_branches)
+        multi.states, multi._kernels, multi._started = [], None, False
+        return multi
+
+    def __len__(self) -> int:
+        return len(self.states)
+
+    @property
+    def boxes(self) -> list[tuple[float, float, float, float]]:
+        return [state.box for state in self.states]
+
+    @property
+    def scores(self) -> list[float]:
+        """Response peak per target (SASiamTracker.score of each)."""
+        return [state.score for state in self.states]
+
+    def init(self, frame: np.ndarray, boxes: Sequence[Sequence[float]]) -> None:
+        """Start tracking every box in `boxes` (replaces any targets tracked before)."""
+        frame = as_bgr_uint8(frame)
+        boxes = as_box_list(boxes)
+        states = [self.policy.start(frame, box) for box in boxes]
+        self._kernels = self._exemplar(frame, states) if states else None
+        self.states = states
+        self._started = True
+
+    def _exemplar(self, frame: np.ndarray, states: list[TargetState]):
+        crops = np.stack([self.policy.context_crop(frame, state) for state in states])
+        return self.backend.exemplar(crops)
+
+    def update(self, frame: np.ndarray) -> list[tuple[float, float, float, float]]:
+        if not self._started:
+            raise RuntimeError("call init(frame, boxes) before update(frame)")
+        if not self.states:
+            return []
+        frame = as_bgr_uint8(frame)
+        crops = np.concatenate([self.policy.search_crops(frame, state) for state in self.states])
+        maps = self.backend.score_maps(self._kernels, crops)
+        scales = len(self.policy.scale_factors)
+        self.states = [self.policy.step(state, maps[i * scales:(i + 1) * scales], frame.shape)
+                       for i, state in enumerate(self.states)]
+        return self.boxes
+
+    def add(self, frame: np.ndarray, box: Sequence[float]) -> int:
+        """Start tracking one more target on this frame; returns its index. One exemplar forward of 1 crop."""
+        frame = as_bgr_uint8(frame)
+        state = self.policy.start(frame, box)
+        kernels = self._exemplar(frame, [state])
+        self._kernels = kernels if not self.states else concat_kernels(self.backend, self._kernels, kernels)
+        self.states.append(state)
+        self._started = True
+        return len(self.states) - 1
+
+    def remove(self, index: int) -> None:
+        """Stop tracking target `index`; the targets after it move down by one."""
+        if not -len(self.states) <= index < len(self.states):
+            raise IndexError(f"no target {index} (tracking {len(self.states)})")
+        index %= len(self.states)
+        keep = [i for i in range(len(self.states)) if i != index]
+        self._kernels = self.backend.select(self._kernels, keep) if keep else None
+        del self.states[index]
