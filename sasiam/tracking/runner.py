@@ -135,7 +135,7 @@ def track_frames(tracker, frames: Iterable[np.ndarray | None], initial_box: Sequ
     writer = AnnotatedVideoWriter(video, video_fps) if video else None
     boxes, times, scores, skipped = [], [], [], []
     first_size: tuple[int, int] | None = None
-    resized = 0
+    resized, update_seconds = 0, 0.0
     bar = tqdm(total=total, desc=description, unit="frame", disable=not progress, leave=False)
     try:
         for index, frame in enumerate(frames):
@@ -171,6 +171,7 @@ def track_frames(tracker, frames: Iterable[np.ndarray | None], initial_box: Sequ
             else:
                 box = tracker.update(frame)
             times.append(time.perf_counter() - start)
+            update_seconds += times[-1] if index else 0.0
             reported = box if scale is None else _scaled(box, scale)
             boxes.append(reported)
             scores.append(float(getattr(tracker, "score", np.nan)))
@@ -179,8 +180,8 @@ def track_frames(tracker, frames: Iterable[np.ndarray | None], initial_box: Sequ
                 writer.write(frame, box, f"frame {index + 1}  {fps:.1f} fps")
             bar.update(1)
             tracked = len(times) - 1 - len(skipped)
-            if tracked > 0:
-                bar.set_postfix(fps=f"{tracked / max(sum(times[1:]), 1e-9):.1f}")
+            if tracked > 0 and progress:
+                bar.set_postfix(fps=f"{tracked / max(update_seconds, 1e-9):.1f}")
     except BaseException:
         if writer is not None:
             writer.close(check=False)
