@@ -2,12 +2,14 @@
 
 N boxes on a real sequence (its first ground-truth box, or --box, plus N-1
 boxes of the same size spread over the frame on a grid; the cost does not
-depend on where they are, each is a fixed-size crop). For each N: one warm-up
-pass, then R timed passes over the same K frames held in memory (decoding is not
-timed); the per-frame update time of a pass is its mean, and the reported time is
-the median over the R passes. The single-target SASiamTracker is timed the same
-way in the same run, sharing the network, so "N separate trackers" = N x that
-time is measured under the same load as the batched number.
+depend on where they are, each is a fixed-size crop). A pass is init on frame 0
+then K timed updates over frames held in memory (decoding is not timed); its
+per-frame time is the mean. Every configuration (the single-target
+SASiamTracker, then each N) gets one untimed warm-up pass, then R rounds run one
+pass of each configuration in turn, and the median over the rounds is reported.
+Interleaving matters on a shared machine: load that comes and goes hits the
+single tracker and the batched one alike, so "N separate trackers" (N x the
+single tracker's time, same network) is compared under the same conditions.
 """
 from __future__ import annotations
 
@@ -36,6 +38,7 @@ class TargetTiming:
     separate_seconds_per_frame: float   # N x the single-tracker time measured in this run
     separate_fps: float
     speedup: float                      # separate / batched time
+    passes: list[float]                 # the per-frame time of each timed pass
 
 
 def parse_targets(text: str) -> list[int]:
@@ -68,20 +71,17 @@ def spread_boxes(first, count: int, width: int, height: int) -> list[tuple[float
     return boxes
 
 
-def time_passes(tracker, frames: list[np.ndarray], boxes, repeats: int) -> float:
-    """Median over `repeats` passes of the mean update time; one untimed warm-up pass first."""
-    per_pass = []
-    for index in range(repeats + 1):
-        tracker.init(frames[0], boxes)
-        start = time.perf_counter()
-        for frame in frames[1:]:
-            tracker.update(frame)
-        if index > 0:
-            per_pass.append((time.perf_counter() - start) / (len(frames) - 1))
-    return statistics.median(per_pass)
+def time_pass(tracker, frames: list[np.ndarray], boxes) -> float:
+    """Mean update time over frames[1:] after init on frames[0]."""
+    tracker.init(frames[0], boxes)
+    start = time.perf_counter()
+    for frame in frames[1:]:
+        tracker.update(frame)
+    return (time.perf_counter() - start) / (len(frames) - 1)
 
 
-def run_bench(args: argparse.Namespace) -> tuple[list[TargetTiming], float, int]:
+def run_bench(args: argparse.Namespace) -> tuple[list[TargetTiming], list[float], int]:
+    """The timings per N, the single tracker's per-frame time of each pass, and K."""
     from ..cli import make_tracker
     from ..data.sequences import open_sequence
     from .multi import MultiTargetTracker
@@ -99,29 +99,33 @@ def run_bench(args: argparse.Namespace) -> tuple[list[TargetTiming], float, int]
 
     single = make_tracker(args)
     multi = MultiTargetTracker.from_tracker(single)  # same network in memory
-    bar = tqdm(total=(len(args.targets) + 1) * (args.repeats + 1), desc="bench-targets", unit="pass",
+    configs = [(single, tuple(float(v) for v in first))]
+    configs += [(multi, spread_boxes(first, count, width, height)) for count in args.targets]
+    times: list[list[float]] = [[] for _ in configs]
+    bar = tqdm(total=len(configs) * (args.repeats + 1), desc="bench-targets", unit="pass",
                disable=args.quiet, leave=False)
-
-    def timed(tracker, boxes) -> float:
-        seconds = time_passes(tracker, frames, boxes, args.repeats)
-        bar.update(args.repeats + 1)
-        return seconds
-
     try:
-        single_time = timed(single, tuple(float(v) for v in first))
-        results = []
-        for count in args.targets:
-            batched = timed(multi, spread_boxes(first, count, width, height))
-            separate = count * single_time
-            results.append(TargetTiming(count, batched, 1 / batched, count / batched, 1000 * batched / count,
-                                        separate, 1 / separate, separate / batched))
+        for round_index in range(args.repeats + 1):
+            for index, (tracker, boxes) in enumerate(configs):
+                seconds = time_pass(tracker, frames, boxes)
+                if round_index > 0:  # round 0 warms every configuration up
+                    times[index].append(seconds)
+                bar.update(1)
     finally:
         bar.close()
-    return results, single_time, len(frames) - 1
+    single_time = statistics.median(times[0])
+    results = []
+    for count, passes in zip(args.targets, times[1:]):
+        batched = statistics.median(passes)
+        separate = count * single_time
+        results.append(TargetTiming(count, batched, 1 / batched, count / batched, 1000 * batched / count,
+                                    separate, 1 / separate, separate / batched, passes))
+    return results, times[0], len(frames) - 1
 
 
 def command_bench_targets(args: argparse.Namespace) -> int:
-    results, single_time, updates = run_bench(args)
+    results, single_passes, updates = run_bench(args)
+    single_time = statistics.median(single_passes)
     print(f"{args.input}: {updates} frames x {args.repeats} repeats (median), precision {args.precision}; "
           f"single tracker {1 / single_time:.2f} fps")
     print(f"{'targets':>7}  {'fps':>7}  {'target-fps':>10}  {'ms/target':>9}  {'N trackers fps':>14}  {'speedup':>7}")
@@ -132,7 +136,8 @@ def command_bench_targets(args: argparse.Namespace) -> int:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps({
             "input": str(args.input), "frames": updates, "repeats": args.repeats, "precision": args.precision,
-            "single_seconds_per_frame": single_time, "results": [asdict(r) for r in results],
+            "single_seconds_per_frame": single_time, "single_passes": single_passes,
+            "results": [asdict(r) for r in results],
         }, indent=2) + "\n")
         print(f"-> {args.json}")
     return 0

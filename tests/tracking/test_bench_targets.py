@@ -26,10 +26,10 @@ def test_bench_targets_runs_and_writes_json(tmp_path, capsys):
     printed = capsys.readouterr().out
     assert "target-fps" in printed and "speedup" in printed
     report = json.loads(out.read_text())
-    assert report["frames"] == 2 and report["repeats"] == 1
+    assert report["frames"] == 2 and report["repeats"] == 1 and len(report["single_passes"]) == 1
     assert [r["targets"] for r in report["results"]] == [1, 3]
     for r in report["results"]:
-        assert r["seconds_per_frame"] > 0
+        assert r["seconds_per_frame"] > 0 and r["passes"] == [r["seconds_per_frame"]]
         assert r["target_fps"] == pytest.approx(r["fps"] * r["targets"])
         assert r["separate_seconds_per_frame"] == pytest.approx(r["targets"] * report["single_seconds_per_frame"])
         assert r["speedup"] == pytest.approx(r["separate_seconds_per_frame"] / r["seconds_per_frame"])
