@@ -19,7 +19,7 @@ demo: install
 	$(BIN)/sasiam demo --out-dir demo_output
 
 test: install
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q --durations=15
 
 clean:
 	rm -rf $(VENV) demo_output

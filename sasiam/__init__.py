@@ -1,7 +1,10 @@
 """sasiam: SA-Siam, a twofold Siamese network for real-time object tracking (He et al., CVPR 2018)."""
 __version__ = "0.1.0"
 
-from .errors import CheckpointError, InputSourceError, InvalidBoxError, InvalidFrameError, SASiamError  # noqa: E402
+from .errors import (  # noqa: E402
+    BoxClippedWarning, CheckpointError, InputSourceError, InvalidBoxError, InvalidFrameError, OutputError, SASiamError,
+    SASiamWarning,
+)
 
 
 def __getattr__(name):
@@ -17,4 +20,5 @@ def __getattr__(name):
     raise AttributeError(name)
 
 
-__all__ = ["SASiamTracker", "MultiTargetTracker", "SASiamError", "InvalidBoxError", "InvalidFrameError", "InputSourceError", "CheckpointError"]
+__all__ = ["SASiamTracker", "MultiTargetTracker", "SASiamError", "InvalidBoxError", "InvalidFrameError", "InputSourceError",
+           "CheckpointError", "OutputError", "SASiamWarning", "BoxClippedWarning"]

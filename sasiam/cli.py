@@ -7,6 +7,7 @@ import warnings
 from pathlib import Path
 
 from .errors import SASiamError
+from .files import check_writable
 
 EXIT_USER_ERROR = 2
 
@@ -39,8 +40,9 @@ def add_tracker_options(parser: argparse.ArgumentParser) -> None:
                        help="S-Net; must match the checkpoint (default: the checkpoint's)")
     group.add_argument("--snet-weights", type=Path, help="ImageNet weights for the alexnet S-Net (.pth or caffenet .npy)")
     group.add_argument("--device", default="cpu", help="cpu or cuda")
-    group.add_argument("--precision", choices=("fp32", "bf16"), default="fp32",
-                       help="bf16: autocast + channels-last (CPUs with AVX-512 BF16 / AMX)")
+    group.add_argument("--precision", choices=("fp32", "bf16", "int8", "auto"), default="fp32",
+                       help="bf16: autocast + channels-last (CPUs with AVX-512 BF16 / AMX); int8: quantized A-Net; "
+                            "auto: bf16 where the CPU does it in hardware, else fp32")
 
 
 def make_tracker(args: argparse.Namespace):
@@ -92,10 +94,10 @@ def command_track(args: argparse.Namespace) -> int:
     if box is None:
         raise SASiamError(f"{args.input}: no ground truth to start from; give the first box with --box x,y,w,h "
                           f"or draw it with --select")
+    output = check_writable(args.output or Path(f"{sequence.name}_boxes.txt"), "boxes file")
     tracker = make_tracker(args)
     result = track_frames(tracker, sequence.frames(skip_undecodable=True), box, total=len(sequence), video=args.video,
                           video_fps=sequence.fps, progress=not args.quiet, description=sequence.name)
-    output = args.output or Path(f"{sequence.name}_boxes.txt")
     write_boxes(output, result.boxes)
     print(f"{len(result.boxes)} frames, {result.fps:.1f} fps -> {output}" + (f", {args.video}" if args.video else ""))
     return 0
@@ -118,12 +120,13 @@ def track_many(args: argparse.Namespace, boxes: list) -> int:
     from .tracking.runner import track_frames, write_boxes
 
     sequence = open_sequence(Path(args.input))
+    output = args.output or Path(f"{sequence.name}_boxes.txt")
+    outputs = [check_writable(output.with_name(f"{output.stem}.target{k + 1}{output.suffix or '.txt'}"), "boxes file")
+               for k in range(len(boxes))]
     tracker = MultiTargetTracker.from_tracker(make_tracker(args))
     result = track_frames(tracker, sequence.frames(skip_undecodable=True), boxes, total=len(sequence),
                           progress=not args.quiet, description=f"{sequence.name} x{len(boxes)}")
-    output = args.output or Path(f"{sequence.name}_boxes.txt")
-    written = [write_boxes(output.with_name(f"{output.stem}.target{k + 1}{output.suffix or '.txt'}"),
-                           np.asarray(result.boxes)[:, k]) for k in range(len(boxes))]
+    written = [write_boxes(path, np.asarray(result.boxes)[:, k]) for k, path in enumerate(outputs)]
     print(f"{len(result.boxes)} frames x {len(boxes)} targets, {result.fps:.1f} fps -> "
           f"{written[0]} ... {written[-1].name}")
     return 0
@@ -339,7 +342,7 @@ def build_parser() -> argparse.ArgumentParser:
     tune.add_argument("--val-root", type=Path, required=True, help="folder with the validation sequences")
     tune.add_argument("--split", default="default", help="split JSON whose 'val' names are used")
     tune.add_argument("--out", type=Path, help="write the tuned checkpoint here (default: in place)")
-    tune.add_argument("--precision", choices=("fp32", "bf16"), default="fp32")
+    tune.add_argument("--precision", choices=("fp32", "bf16", "int8", "auto"), default="fp32")
     tune.set_defaults(handler=command_tune_lambda)
 
     import importlib
@@ -349,9 +352,28 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def attach_negative_boxes(argv: list[str]) -> list[str]:
+    """`--box -5,10,40,40` -> `--box=-5,10,40,40`: argparse takes a value that starts
+    with '-' (and is not a plain negative number) for an option, yet boxes of targets
+    partly outside the first frame start with one."""
+    joined, values = [], iter(argv)
+    for token in values:
+        if token == "--box":
+            value = next(values, None)
+            if value is not None and len(value) > 1 and value[0] == "-" and value[1] in "0123456789.":
+                joined.append(f"--box={value}")
+                continue
+            joined.append(token)
+            if value is not None:
+                joined.append(value)
+            continue
+        joined.append(token)
+    return joined
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(attach_negative_boxes(sys.argv[1:] if argv is None else list(argv)))
     try:
         return args.handler(args)
     except (SASiamError, FileNotFoundError, PermissionError, IsADirectoryError) as error:

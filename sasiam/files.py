@@ -9,6 +9,7 @@ never a half-written one. A target that exists but is not a regular file
 """
 from __future__ import annotations
 
+import errno
 import os
 import tempfile
 from pathlib import Path
@@ -93,3 +94,19 @@ def check_writable(path: str | Path, what: str) -> Path:
     except OSError as error:
         raise OutputError(f"{path}: cannot write the {what}: {describe_os_error(error)}") from error
     return path
+
+
+def reserve_blocks(path: str | Path) -> None:
+    """Allocate the memory-mapped file's blocks now: writing into a sparse mapping on a
+    full disk kills the process with SIGBUS, where this raises ENOSPC before any work."""
+    with open(path, "r+b") as stream:
+        size = os.fstat(stream.fileno()).st_size
+        try:
+            os.posix_fallocate(stream.fileno(), 0, size)
+        except OSError as error:
+            if error.errno not in (errno.EOPNOTSUPP, errno.EINVAL, errno.ENOSYS):
+                raise
+
+
+def format_bytes(count: int) -> str:
+    return f"{count / 2**30:.1f} GiB" if count >= 2**30 else f"{count / 2**20:.0f} MiB"

@@ -24,3 +24,22 @@ def shared_sequence(name: str) -> Path:
     if not path.is_dir():
         pytest.skip(f"real sequence {name} not found at {path} (../shared/sequences beside the repo)")
     return path
+
+
+def cut_sequence(name: str, root: Path, frames: int, copy: bool = False, attributes: bool = False) -> Path:
+    """The first `frames` frames of a shared sequence as an OTB folder `root` (images
+    linked, or copied when the test damages them), ground truth cut to match."""
+    import shutil
+
+    source = shared_sequence(name)
+    (root / "img").mkdir(parents=True)
+    for image in sorted((source / "img").glob("*.jpg"))[:frames]:
+        if copy:
+            shutil.copy(image, root / "img" / image.name)
+        else:
+            (root / "img" / image.name).symlink_to(image)
+    lines = (source / "groundtruth_rect.txt").read_text().splitlines()[:frames]
+    (root / "groundtruth_rect.txt").write_text("\n".join(lines) + "\n")
+    if attributes:
+        (root / "attributes.txt").write_text((source / "attributes.txt").read_text())
+    return root

@@ -8,7 +8,7 @@ from sasiam.data.sequences import open_sequence
 from sasiam.evaluation.otb import evaluate
 from sasiam.weights import default_weights_path
 
-from conftest import shared_sequence
+from conftest import cut_sequence
 
 
 def test_default_weights_are_shipped_and_trained():
@@ -27,9 +27,10 @@ def test_default_tracker_does_not_warn_untrained(recwarn):
     assert not [w for w in recwarn if "UNTRAINED" in str(w.message)]
 
 
-def test_default_weights_follow_a_held_out_sequence():
-    # Crossing is in the test split: never trained on (the shipped weights score 0.661 on it in docs/eval).
-    sequence = open_sequence(shared_sequence("Crossing"))
-    evaluation = evaluate(sasiam.SASiamTracker(precision="bf16"), [sequence])
+def test_default_weights_follow_a_held_out_sequence(tmp_path):
+    # Crossing is in the test split: never trained on (the shipped weights score 0.661 on all of it in docs/eval;
+    # the suite tracks its first half, 60 frames).
+    sequence = open_sequence(cut_sequence("Crossing", tmp_path / "Crossing", 60))
+    evaluation = evaluate(sasiam.SASiamTracker(precision="auto"), [sequence])  # bf16 only where the CPU has it
     assert evaluation.auc > 0.5, evaluation.auc
     assert np.isfinite(evaluation.results["Crossing"].boxes).all()

@@ -39,6 +39,7 @@ import torch
 from tqdm import tqdm
 
 from ..errors import SASiamError
+from ..tracking.backends import cpu_flags
 
 STAGES = ("crop", "anet", "snet", "fusion_correlation", "upsample_peak", "box_update")
 NETWORK_STAGES = ("anet", "snet")
@@ -112,16 +113,16 @@ def load_frames(config: BenchConfig) -> tuple[str, list[np.ndarray], tuple[float
 # -- machine ------------------------------------------------------------------------------------
 
 def cpu_facts() -> dict:
-    model, flags = platform.processor() or "unknown", set()
+    model = platform.processor() or "unknown"
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
             key, _, value = line.partition(":")
-            if key.strip() == "model name" and model in ("unknown", "", platform.processor()):
+            if key.strip() == "model name":
                 model = value.strip()
-            elif key.strip() == "flags" and not flags:
-                flags = set(value.split())
+                break
     except OSError:
         pass
+    flags = cpu_flags()
     return {"model": model, "flags": {name: name in flags for name in CPU_FLAGS}}
 
 

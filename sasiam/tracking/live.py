@@ -19,7 +19,8 @@ import numpy as np
 from tqdm import tqdm
 
 from ..data.live import BufferStats, FrameReader, IteratorSource, LatestFrameBuffer, LiveInput, open_live_source
-from ..errors import InputSourceError, SASiamError
+from ..errors import InputSourceError, OutputError, SASiamError
+from ..files import check_writable, write_output
 from .frames import as_bgr_uint8
 from .runner import AnnotatedVideoWriter, write_boxes
 
@@ -49,6 +50,7 @@ class LiveResult:
     stats: BufferStats          # frames read, taken, dropped; read == tracked + dropped once stopped
     stopped: str                # "end" (source ended), "quit" (q/Esc in the window), "interrupt" (Ctrl-C)
     error: BaseException | None = None  # what stopped the reader, when it failed
+    video_error: OutputError | None = None  # the annotated video could not be completed (disk full...)
 
     @property
     def fps(self) -> float:
@@ -125,21 +127,24 @@ def track_live(tracker, reader: FrameReader, box: Sequence[float] | None,
         # a frame taken but not finished (Ctrl-C during update) was not tracked: it counts as dropped
         buffer.stats.dropped += buffer.stats.taken - len(indices)
         bar.close()
-        if writer is not None:
-            writer.close()
         if window is not None:
             window.close()
+        video_error = None
+        if writer is not None:
+            try:
+                writer.close()
+            except OutputError as error:  # raised by the caller once the boxes are safe on disk
+                video_error = error
     return LiveResult(np.array(indices, dtype=np.int64), np.array(boxes, dtype=np.float64).reshape(-1, 4),
-                      np.array(times), buffer.stats, stopped, reader.error)
+                      np.array(times), buffer.stats, stopped, reader.error, video_error)
 
 
 def write_indexed_boxes(path: str | Path, indices: np.ndarray, boxes: np.ndarray) -> Path:
     """`frame_index,x,y,w,h` lines under a `# frame_index,x,y,w,h` header (np.loadtxt skips it)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     table = np.column_stack([indices.astype(np.float64), boxes]) if len(boxes) else np.zeros((0, 5))
-    np.savetxt(path, table, fmt=["%d", "%.3f", "%.3f", "%.3f", "%.3f"], delimiter=",", header=INDEXED_HEADER)
-    return path
+    return write_output(path, lambda temporary: np.savetxt(
+        temporary, table, fmt=["%d", "%.3f", "%.3f", "%.3f", "%.3f"], delimiter=",", header=INDEXED_HEADER),
+        "boxes file")
 
 
 def run_live(options: LiveOptions, make_tracker: Callable[[], object]) -> int:
@@ -163,6 +168,7 @@ def run_live(options: LiveOptions, make_tracker: Callable[[], object]) -> int:
         # --show alone on a file tracks every frame (the reader waits); --realtime drops like a camera
         pace, drop = (sequence.fps, True) if options.realtime else (None, False)
     try:
+        output = check_writable(options.output or Path(f"{name}_boxes.txt"), "boxes file")
         tracker = make_tracker()
         select = window = None
         if options.select:
@@ -189,7 +195,6 @@ def run_live(options: LiveOptions, make_tracker: Callable[[], object]) -> int:
         if result.error is not None:
             raise_reader_error(source.name, result.error)
         raise InputSourceError(f"{source.name}: no frame could be read")
-    output = options.output or Path(f"{name}_boxes.txt")
     if drop:
         write_indexed_boxes(output, result.indices, result.boxes)
     else:
@@ -201,6 +206,8 @@ def run_live(options: LiveOptions, make_tracker: Callable[[], object]) -> int:
           + (f", {options.video}" if options.video else ""))
     if result.error is not None:
         raise_reader_error(source.name, result.error)
+    if result.video_error is not None:
+        raise result.video_error
     return 0
 
 

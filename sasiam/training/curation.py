@@ -8,10 +8,8 @@ array. Training then only reads and lightly warps these crops.
 """
 from __future__ import annotations
 
-import errno
 import hashlib
 import json
-import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +20,7 @@ from tqdm import tqdm
 from ..data.datasets import Track
 from ..data.sequences import read_image
 from ..errors import InvalidFrameError, OutputError, describe_os_error
-from ..files import atomic_write
+from ..files import atomic_write, format_bytes, reserve_blocks
 from ..tracking.crops import crop_square
 from ..tracking.frames import as_bgr_uint8
 from ..tracking.geometry import box_to_center, context_side
@@ -86,10 +84,10 @@ def curate(tracks: list[Track], cache_dir: str | Path, crop_size: int = 255, con
         folder.mkdir(parents=True, exist_ok=True)
         crops = np.lib.format.open_memmap(partial, mode="w+", dtype=np.uint8,
                                           shape=(len(jobs), crop_size, crop_size, 3))
-        _reserve(partial)
+        reserve_blocks(partial)
     except OSError as error:
         partial.unlink(missing_ok=True)
-        raise OutputError(f"{folder}: cannot write the crop cache ({_size(len(jobs) * crop_size * crop_size * 3)}): "
+        raise OutputError(f"{folder}: cannot write the crop cache ({format_bytes(len(jobs) * crop_size * crop_size * 3)}): "
                           f"{describe_os_error(error)}") from error
     kept_track, kept_frame = [], []
 
@@ -124,18 +122,3 @@ def curate(tracks: list[Track], cache_dir: str | Path, crop_size: int = 255, con
         raise OutputError(f"{folder}: cannot write the crop cache: {describe_os_error(error)}") from error
     return curate(tracks, cache_dir, crop_size, context_amount, workers, progress)
 
-
-def _reserve(path: Path) -> None:
-    """Allocate the memory-mapped file's blocks now: writing into a sparse mapping on a
-    full disk kills the process with SIGBUS, where this raises ENOSPC before any work."""
-    with open(path, "r+b") as stream:
-        size = os.fstat(stream.fileno()).st_size
-        try:
-            os.posix_fallocate(stream.fileno(), 0, size)
-        except OSError as error:
-            if error.errno not in (errno.EOPNOTSUPP, errno.EINVAL, errno.ENOSYS):
-                raise
-
-
-def _size(count: int) -> str:
-    return f"{count / 2**30:.1f} GiB" if count >= 2**30 else f"{count / 2**20:.0f} MiB"

@@ -11,6 +11,8 @@ import torch
 from torch.utils.data import Dataset
 from tqdm import tqdm
 
+from ..errors import OutputError, describe_os_error
+from ..files import atomic_write, format_bytes, reserve_blocks
 from ..models.backbones.base import SemanticBackbone
 from .curation import CropCache
 from .pairs import centre_crop, sample_pairs, to_tensor
@@ -29,11 +31,23 @@ def cache_features(cache: CropCache, backbone: SemanticBackbone, cache_dir: str 
     folder = Path(cache_dir) / f"features-{backbone.name}-{len(cache.crops)}-{crop_size}"
     if (folder / "done.json").is_file():
         return FeatureCache(folder)
-    folder.mkdir(parents=True, exist_ok=True)
     probe4, probe5 = backbone(torch.zeros(1, 3, crop_size, crop_size))
     count = len(cache.crops)
-    conv4 = np.lib.format.open_memmap(folder / "conv4.npy", "w+", np.float16, (count, *probe4.shape[1:]))
-    conv5 = np.lib.format.open_memmap(folder / "conv5.npy", "w+", np.float16, (count, *probe5.shape[1:]))
+    shapes = {"conv4": (count, *probe4.shape[1:]), "conv5": (count, *probe5.shape[1:])}
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        arrays = {}
+        for name, shape in shapes.items():
+            arrays[name] = np.lib.format.open_memmap(folder / f"{name}.npy", "w+", np.float16, shape)
+            reserve_blocks(folder / f"{name}.npy")  # a full disk fails here, not with SIGBUS mid-way
+    except OSError as error:
+        arrays = {}
+        for name in shapes:
+            (folder / f"{name}.npy").unlink(missing_ok=True)
+        needed = sum(int(np.prod(shape)) * 2 for shape in shapes.values())
+        raise OutputError(f"{folder}: cannot write the S-Net feature cache ({format_bytes(needed)}): "
+                          f"{describe_os_error(error)}") from error
+    conv4, conv5 = arrays["conv4"], arrays["conv5"]
     for start in tqdm(range(0, count, batch_size), desc=f"{backbone.name} features", unit="batch", disable=not progress):
         rows = range(start, min(start + batch_size, count))
         batch = torch.stack([to_tensor(centre_crop(cache.crops[r], crop_size)) for r in rows]).float()
@@ -42,8 +56,12 @@ def cache_features(cache: CropCache, backbone: SemanticBackbone, cache_dir: str 
         conv5[start:start + len(rows)] = features5.numpy().astype(np.float16)
     conv4.flush()
     conv5.flush()
-    del conv4, conv5
-    (folder / "done.json").write_text(json.dumps({"count": count, "crop_size": crop_size}))
+    del conv4, conv5, arrays
+    try:  # written last: its presence marks a complete cache
+        atomic_write(folder / "done.json", lambda temporary: Path(temporary).write_text(
+            json.dumps({"count": count, "crop_size": crop_size})))
+    except OSError as error:
+        raise OutputError(f"{folder}: cannot write the S-Net feature cache: {describe_os_error(error)}") from error
     return FeatureCache(folder)
 
 

@@ -1,13 +1,12 @@
 """Damaged and unusual frame sources, built from real frames (../shared/sequences):
 undecodable, cut-short and empty image files, 16-bit/gray/BGRA images, videos cut
 short or with a damaged frame, paths that are not there."""
-import shutil
 
 import cv2
 import numpy as np
 import pytest
 
-from conftest import shared_sequence
+from conftest import cut_sequence
 from sasiam.data.sequences import open_sequence, read_image
 from sasiam.errors import InputSourceError
 
@@ -17,14 +16,7 @@ FRAMES = 8
 @pytest.fixture()
 def folder(tmp_path, shared_sequences):
     """The first FRAMES frames of Crossing (real JPEGs) in an OTB layout, ground truth included."""
-    source = shared_sequence("Crossing")
-    root = tmp_path / "Crossing8"
-    (root / "img").mkdir(parents=True)
-    for index in range(1, FRAMES + 1):
-        shutil.copy(source / "img" / f"{index:04d}.jpg", root / "img" / f"{index:04d}.jpg")
-    lines = (source / "groundtruth_rect.txt").read_text().splitlines()[:FRAMES]
-    (root / "groundtruth_rect.txt").write_text("\n".join(lines) + "\n")
-    return root
+    return cut_sequence("Crossing", tmp_path / "Crossing8", FRAMES, copy=True)
 
 
 def damage(folder):

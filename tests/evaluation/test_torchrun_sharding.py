@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import shared_sequence
+from conftest import cut_sequence
 
 SEQUENCES = ("Crossing", "Girl", "Woman")  # OTB-100 sequences evaluated on all their frames
 TRACKERS = ("opencv_kcf", "opencv_csrt")
@@ -22,13 +22,7 @@ def root(tmp_path_factory):
     """The first 20 frames of three real OTB sequences, as an OTB-100 root that lacks the other 97."""
     root = tmp_path_factory.mktemp("otb_cut")
     for name in SEQUENCES:
-        source = shared_sequence(name)
-        (root / name / "img").mkdir(parents=True)
-        for frame in sorted((source / "img").glob("*.jpg"))[:FRAMES]:
-            (root / name / "img" / frame.name).symlink_to(frame)
-        lines = (source / "groundtruth_rect.txt").read_text().splitlines()[:FRAMES]
-        (root / name / "groundtruth_rect.txt").write_text("\n".join(lines) + "\n")
-        (root / name / "attributes.txt").write_text((source / "attributes.txt").read_text())
+        cut_sequence(name, root / name, FRAMES, attributes=True)
     return root
 
 

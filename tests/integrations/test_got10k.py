@@ -10,7 +10,7 @@ import pytest
 pytest.importorskip("got10k", reason="got10k==0.1.3 (test extra) not installed")
 from PIL import Image  # noqa: E402
 
-from conftest import shared_sequence  # noqa: E402
+from conftest import cut_sequence, shared_sequence  # noqa: E402
 from sasiam.data.sequences import open_sequence, read_boxes  # noqa: E402
 from sasiam.evaluation.metrics import aggregate, score_sequence  # noqa: E402
 from sasiam.integrations.got10k import OfflineExperimentOTB, SASiamGOT10kTracker, pil_to_bgr  # noqa: E402
@@ -25,12 +25,7 @@ def otb_root(tmp_path) -> Path:
     """OTB layout cut to FRAMES frames: symlinks to the shared images, the first ground-truth lines."""
     root = tmp_path / "otb"
     for name in SEQUENCES:
-        source = shared_sequence(name)
-        (root / name / "img").mkdir(parents=True)
-        for image in sorted((source / "img").glob("*.jpg"))[:FRAMES]:
-            (root / name / "img" / image.name).symlink_to(image)
-        lines = (source / "groundtruth_rect.txt").read_text().splitlines()[:FRAMES]
-        (root / name / "groundtruth_rect.txt").write_text("\n".join(lines) + "\n")
+        cut_sequence(name, root / name, FRAMES)
     return root
 
 

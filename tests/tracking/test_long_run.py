@@ -11,7 +11,7 @@ from conftest import shared_sequence
 from sasiam.data.sequences import open_sequence
 from sasiam.tracking.tracker import SASiamTracker
 
-WARM_UP, MEASURED, EVERY = 15, 60, 15
+WARM_UP, MEASURED, EVERY = 10, 40, 10
 
 
 def rss_mb():

@@ -11,7 +11,7 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
-from conftest import SHARED_SEQUENCES
+from conftest import SHARED_SEQUENCES, cut_sequence
 
 TINY = ["--set", "epochs=3", "--set", "pairs_per_epoch=64", "--set", "momentum=0.9", "--set", "workers=0"]
 
@@ -109,8 +109,10 @@ def test_assemble_and_tune_lambda(workspace, appearance_run, semantic_run, tmp_p
     subprocess.run([sys.executable, "-m", "sasiam", "assemble", "--appearance", appearance_run / "appearance_epoch_003.safetensors",
                     "--semantic", semantic_run / "semantic_epoch_003.safetensors", "--out", assembled], check=True)
     tuned = tmp_path / "tuned.safetensors"
+    val_root = tmp_path / "val"  # the split's validation sequence, its first 10 frames: 5 lambdas x 10 frames
+    cut_sequence("Dudek_first20", val_root / "Dudek_first20", 10)
     result = subprocess.run([sys.executable, "-m", "sasiam", "tune-lambda", "--weights", assembled, "--val-root",
-                             SHARED_SEQUENCES, "--split", workspace[1], "--out", tuned, "--precision", "bf16"],
+                             val_root, "--split", workspace[1], "--out", tuned, "--precision", "auto"],
                             capture_output=True, text=True, timeout=900)
     assert result.returncode == 0, result.stderr[-2000:]
     checkpoint = load_checkpoint(tuned)
