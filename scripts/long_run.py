@@ -9,8 +9,10 @@ a one-line summary.
     nice -n 19 .venv/bin/python scripts/long_run.py --frames 10000            # the real tracker
     .venv/bin/python scripts/long_run.py --frames 10000 --backend template    # stand-in, minutes
 
-The real tracker runs 3-5 frames/s on two idle cores: 10,000 frames take 35-55
-minutes. `--backend template` is a labelled stand-in for when that is not
+    .venv/bin/python scripts/long_run.py --frames 10000 --backend onnx        # the real tracker on ONNX Runtime
+
+The real tracker runs 1.8-5 frames/s on two idle cores (AVX2 fp32 / AVX-512 bf16):
+10,000 frames take 35-95 minutes; on ONNX Runtime ~3 frames/s on AVX2 (~55 min). `--backend template` is a labelled stand-in for when that is not
 possible: OpenCV template matching replaces the two networks (everything else -
 runner, crops, SiamFC's search policy, the tracker object - is the real code),
 so it measures the tracking loop's memory without PyTorch's.
@@ -87,8 +89,10 @@ def main() -> int:
     parser.add_argument("--frames", type=int, default=10_000)
     parser.add_argument("--report", type=int, default=1000, help="print memory every this many frames")
     parser.add_argument("--precision", choices=("fp32", "bf16"), default="fp32")
-    parser.add_argument("--backend", choices=("torch", "template"), default="torch",
-                        help="torch: the real tracker; template: the labelled stand-in (see above)")
+    parser.add_argument("--backend", choices=("torch", "onnx", "template"), default="torch",
+                        help="torch: the real tracker; onnx: the real tracker on ONNX Runtime (graphs exported to "
+                             "--onnx-dir first if not there); template: the labelled stand-in (see above)")
+    parser.add_argument("--onnx-dir", type=Path, default=Path.home() / ".cache" / "sasiam" / "onnx-default")
     parser.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
     args = parser.parse_args()
     if args.threads and args.backend == "torch":
@@ -97,10 +101,18 @@ def main() -> int:
         torch.set_num_threads(args.threads)
     sequence = open_sequence(args.sequence)
     frames = [cv2.imread(str(p)) for p in sequence.frame_paths]
-    backend = "torch" if args.backend == "torch" else TemplateBackend()
-    tracker = SASiamTracker(precision=args.precision, backend=backend)
-    what = (f"the real tracker ({args.precision})" if args.backend == "torch"
-            else "STAND-IN: template matching instead of the networks")
+    if args.backend == "onnx":
+        if not (args.onnx_dir / "sasiam_onnx.json").is_file():
+            from sasiam.integrations.onnx import export_onnx
+
+            export_onnx(args.onnx_dir)
+        tracker = SASiamTracker(backend="onnx", weights=args.onnx_dir)
+        what = "the real tracker on ONNX Runtime (fp32)"
+    else:
+        backend = "torch" if args.backend == "torch" else TemplateBackend()
+        tracker = SASiamTracker(precision=args.precision, backend=backend)
+        what = (f"the real tracker ({args.precision})" if args.backend == "torch"
+                else "STAND-IN: template matching instead of the networks")
     rss, _ = memory_mb()
     print(f"{what}; {len(frames)} frames of {sequence.name} {frames[0].shape[1]}x{frames[0].shape[0]} played back "
           f"and forth; RSS after loading {rss:.1f} MiB", flush=True)

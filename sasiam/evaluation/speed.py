@@ -145,6 +145,38 @@ def machine_facts() -> dict:
     }
 
 
+# Cores' worth of CPU time other processes may take during the timed loop before the
+# table says the timings are not the tracker's alone (a shell and a few daemons stay below it).
+OTHER_CPU_TOLERANCE = 0.15
+
+
+def _busy_jiffies() -> int | None:
+    """CPU time spent by everything on the machine (not idle / iowait), from /proc/stat."""
+    try:
+        fields = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    except (OSError, ValueError, IndexError):
+        return None
+    return sum(fields[:8]) - fields[3] - fields[4]  # user..steal minus idle and iowait
+
+
+class OtherCpuUse:
+    """How many cores other processes kept busy between construction and `cores()`:
+    the machine's busy time minus this process's own (a load average counts the
+    bench's own threads and the minute before it started)."""
+
+    def __init__(self) -> None:
+        self._start = (_busy_jiffies(), os.times(), time.perf_counter())
+
+    def cores(self) -> float | None:
+        busy_start, own_start, wall_start = self._start
+        busy_end, own_end, wall_end = _busy_jiffies(), os.times(), time.perf_counter()
+        if busy_start is None or busy_end is None or wall_end <= wall_start:
+            return None
+        tick = os.sysconf("SC_CLK_TCK")
+        own = (own_end.user + own_end.system) - (own_start.user + own_start.system)
+        return max(0.0, ((busy_end - busy_start) / tick - own) / (wall_end - wall_start))
+
+
 def _median_time(fn: Callable[[], object], repeats: int, warmup: int = 2) -> float:
     for _ in range(warmup):
         fn()
@@ -437,6 +469,7 @@ def run_bench(config: BenchConfig) -> dict:
     mismatches = 0
     max_map_difference = 0.0
     peak_reset = reset_peak_rss()
+    others = OtherCpuUse()
     for _ in range(config.repeats):
         tracker.init(frames[0], box)
         for index, frame in enumerate(frames[1:], start=1):
@@ -457,6 +490,7 @@ def run_bench(config: BenchConfig) -> dict:
                     stage_samples[stage].append(times[stage])
             bar.update(1)
     tracking_peak_kb = _status_kb("VmHWM") if peak_reset else None
+    other_cores = others.cores()
     opencv = {}
     if config.opencv:
         for kind in ("csrt", "kcf"):
@@ -486,7 +520,7 @@ def run_bench(config: BenchConfig) -> dict:
         summary["sasiam_over_opencv"] = e2e["median_ms"] / summary["median_ms"]
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return {
-        "machine": machine_facts(),
+        "machine": dict(machine_facts(), other_processes_cores_while_tracking=other_cores),
         "input": {"sequence": name, "source": described, "frame_size": [int(frames[0].shape[1]),
                                                                          int(frames[0].shape[0])],
                   "first_box": list(box), "warmup": config.warmup, "frames": config.frames,
@@ -556,10 +590,10 @@ def format_table(result: dict) -> str:
     lines.append(f"peak RSS {memory['peak_rss_mb']:.0f} MB (process)"
                  + (f", {memory['tracking_peak_rss_mb']:.0f} MB while tracking" if memory["tracking_peak_rss_mb"]
                     else ""))
-    load = machine["load_average"]
-    if load and load[0] > 0.5 * (machine["logical_cpus"] or 1):
-        lines.append(f"WARNING: load average {load[0]:.1f} on {machine['logical_cpus']} CPUs: other work shares "
-                     f"this machine and the timings above are not this tracker's")
+    others = machine.get("other_processes_cores_while_tracking")
+    if others is not None and others > OTHER_CPU_TOLERANCE:
+        lines.append(f"WARNING: other processes used {others:.2f} of the {machine['logical_cpus']} CPUs while the "
+                     f"tracker was timed: the timings above are not this tracker's alone")
     if any((entry["measured_over_floor"] or 2.0) < 1.0 for entry in result["stages"].values()):
         lines.append("WARNING: a stage measured below its floor: the peak was measured while the machine was busy, "
                      "or with too small a --peak-size")

@@ -52,6 +52,8 @@ def test_bench_three_frames_writes_every_stage(shared_sequences, tmp_path):
         assert result["peak"][precision]["gmacs_per_second"] > 0
     assert result["memory"]["peak_rss_mb"] > 100  # a model and frames are in memory
     assert result["machine"]["torch_version"] == torch.__version__
+    # CPU time of other processes while tracking: a share of the machine's cores, measured from /proc/stat
+    assert 0.0 <= result["machine"]["other_processes_cores_while_tracking"] <= result["machine"]["logical_cpus"]
     assert "avx512_bf16" in result["machine"]["cpu_flags"]
     assert result["input"]["sequence"] == "Crossing"
 

@@ -184,3 +184,17 @@ def test_sasiam_train_on_a_full_disk_is_one_line_and_resume_picks_up(small_disk,
     assert resumed.returncode == 0, resumed.stderr[-2000:]
     assert "resuming from state_epoch_000.pt" in resumed.stdout
     assert [row.split(",")[0] for row in (run_dir / "log.csv").read_text().splitlines()[1:]] == ["1", "2"]
+
+
+def test_a_full_disk_fails_the_feature_cache_before_any_work(small_disk, tmp_path, shared_sequences):
+    from sasiam.data.datasets import load_otb_folder
+    from sasiam.models.backbones.efficientnet_lite import EfficientNetLite0Backbone
+    from sasiam.training.curation import curate
+    from sasiam.training.features import cache_features
+
+    crops = curate(load_otb_folder(shared_sequence("Dudek_first20")), tmp_path / "crops", workers=1, progress=False)
+    fill(small_disk, leave=1 << 20)  # 20 crops need ~7 MiB of float16 features
+    backbone = EfficientNetLite0Backbone(pretrained=False).eval()
+    with pytest.raises(OutputError, match=r"cannot write the S-Net feature cache \(\d+ MiB\): No space left on device"):
+        cache_features(crops, backbone, small_disk / "cache", progress=False)
+    assert not list((small_disk / "cache").rglob("*.npy"))  # nothing half-written left taking space

@@ -1,0 +1,99 @@
+"""End-to-end update time of the full tracker on each inference path, and its boxes
+against PyTorch fp32's: which path should be the fast one on this machine?
+
+`sasiam bench` splits a frame by stage inside PyTorch; ONNX Runtime runs each graph
+as one call, so this script compares the paths end to end instead: the same frames,
+the same first box, warm-up, then the median over REPEATS passes of the per-update
+time (`SASiamTracker.update`, crops to box), and the mean IoU of each path's boxes
+with the fp32 boxes of the same frames.
+
+    .venv/bin/python scripts/bench_backends.py ../shared/sequences/David --frames 60 --repeats 3 \
+        --json docs/bench/backends.json
+
+Run it on an otherwise idle machine. The ONNX graphs are exported first (needs the
+`onnx` extra) into --onnx-dir unless it already holds an export.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from sasiam.data.sequences import open_sequence  # noqa: E402
+from sasiam.evaluation.speed import machine_facts  # noqa: E402
+from sasiam.tracking.geometry import iou  # noqa: E402
+from sasiam.tracking.tracker import SASiamTracker  # noqa: E402
+
+PATHS = {
+    "torch-fp32": dict(precision="fp32"),
+    "torch-int8": dict(precision="int8"),
+    "onnxruntime-fp32": dict(backend="onnx"),
+}
+
+
+def run_pass(tracker, frames, box):
+    tracker.init(frames[0], box)
+    boxes, times = [], []
+    for frame in frames[1:]:
+        start = time.perf_counter()
+        boxes.append(tracker.update(frame))
+        times.append(time.perf_counter() - start)
+    return np.array(boxes), np.array(times)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("sequence", type=Path)
+    parser.add_argument("--frames", type=int, default=60)
+    parser.add_argument("--warmup", type=int, default=5, help="updates before each measured pass")
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--onnx-dir", type=Path, default=Path.home() / ".cache" / "sasiam" / "onnx-default")
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args()
+
+    sequence = open_sequence(args.sequence)
+    frames = [cv2.imread(str(path)) for path in sequence.frame_paths[: args.frames + 1]]
+    box = tuple(float(v) for v in sequence.groundtruth[0])
+    if not (args.onnx_dir / "sasiam_onnx.json").is_file():
+        from sasiam.integrations.onnx import export_onnx
+
+        export_onnx(args.onnx_dir)
+    results, reference = {}, None
+    for name, options in PATHS.items():
+        if options.get("backend") == "onnx":
+            options = dict(options, weights=args.onnx_dir)
+        tracker = SASiamTracker(**options)
+        tracker.init(frames[0], box)
+        for frame in frames[1: args.warmup + 1]:
+            tracker.update(frame)
+        medians = []
+        for _ in range(args.repeats):
+            boxes, times = run_pass(tracker, frames, box)
+            medians.append(float(np.median(times)))
+        if reference is None:
+            reference = boxes
+        overlap = float(np.mean([iou(a, b) for a, b in zip(boxes, reference)]))
+        median = float(np.median(medians))
+        results[name] = {"update_ms_median": 1000 * median, "update_ms_per_repeat": [1000 * m for m in medians],
+                         "fps": 1.0 / median, "mean_iou_vs_torch_fp32": overlap}
+        print(f"{name:18s} {1000 * median:7.1f} ms/update  {1 / median:5.2f} fps  "
+              f"mean IoU vs torch-fp32 {overlap:.3f}", flush=True)
+    report = {"sequence": sequence.name, "frames": args.frames, "warmup": args.warmup, "repeats": args.repeats,
+              "machine": machine_facts(), "paths": results,
+              "command": " ".join(["scripts/bench_backends.py", *sys.argv[1:]])}
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(report, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
