@@ -95,6 +95,8 @@ def command_track(args: argparse.Namespace) -> int:
         raise SASiamError(f"{args.input}: no ground truth to start from; give the first box with --box x,y,w,h "
                           f"or draw it with --select")
     output = check_writable(args.output or Path(f"{sequence.name}_boxes.txt"), "boxes file")
+    if args.video:
+        check_writable(args.video, "annotated video")
     tracker = make_tracker(args)
     result = track_frames(tracker, sequence.frames(skip_undecodable=True), box, total=len(sequence), video=args.video,
                           video_fps=sequence.fps, progress=not args.quiet, description=sequence.name)
@@ -123,12 +125,15 @@ def track_many(args: argparse.Namespace, boxes: list) -> int:
     output = args.output or Path(f"{sequence.name}_boxes.txt")
     outputs = [check_writable(output.with_name(f"{output.stem}.target{k + 1}{output.suffix or '.txt'}"), "boxes file")
                for k in range(len(boxes))]
+    if args.video:
+        check_writable(args.video, "annotated video")
     tracker = MultiTargetTracker.from_tracker(make_tracker(args))
     result = track_frames(tracker, sequence.frames(skip_undecodable=True), boxes, total=len(sequence),
-                          progress=not args.quiet, description=f"{sequence.name} x{len(boxes)}")
+                          video=args.video, video_fps=sequence.fps, progress=not args.quiet,
+                          description=f"{sequence.name} x{len(boxes)}")
     written = [write_boxes(path, np.asarray(result.boxes)[:, k]) for k, path in enumerate(outputs)]
     print(f"{len(result.boxes)} frames x {len(boxes)} targets, {result.fps:.1f} fps -> "
-          f"{written[0]} ... {written[-1].name}")
+          f"{written[0]} ... {written[-1].name}" + (f", {args.video}" if args.video else ""))
     return 0
 
 

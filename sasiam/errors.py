@@ -31,6 +31,10 @@ class CheckpointError(SASiamError, ValueError):
     """A weights file that is missing, corrupt, for another model, or of an unknown version."""
 
 
+class InvalidOptionError(SASiamError, ValueError):
+    """A tracker option out of range or not available here (lam outside [0, 1], int8 on a GPU, ...)."""
+
+
 class OutputError(SASiamError, OSError):
     """An output file that cannot be written (full disk, no permission, not a regular path)."""
 

@@ -53,6 +53,10 @@ def test_track_a_video_file_with_an_explicit_box(tmp_path):
     (lambda tmp: ["track", tmp / "clip.avi", "--box", "1,1,0,5"], "positive"),
     (lambda tmp: ["track", tmp / "clip.avi", "--box", "5000,5000,5,5"], "outside"),
     (lambda tmp: ["track", tmp / "clip.avi", "--box", "1,1,5,5", "--weights", tmp / "nope.safetensors"], "nope"),
+    (lambda tmp: ["track", tmp / "clip.avi", "--box", "1,1,5,5", "--lam", "1.5"], "lam must lie in [0, 1]"),
+    (lambda tmp: ["track", tmp / "clip.avi", "--box", "1,1,5,5", "--precision", "int8", "--device", "cuda"],
+     "device 'cuda'"),
+    (lambda tmp: ["track", tmp / "clip.avi", "--box", "1,1,5,5", "--device", "gpu0"], "device 'gpu0'"),
 ])
 def test_user_errors_are_one_line_and_exit_2(tmp_path, make_args, message):
     from sasiam.data.demo_clip import make_demo_clip, write_demo_clip
@@ -385,13 +389,17 @@ def test_track_several_targets_at_once_writes_one_file_per_target(tmp_path):
         (cut / frame.name).symlink_to(frame)
     first = np.loadtxt(source / "groundtruth_rect.txt", delimiter=",", max_rows=1)
     other = first + np.array([60.0, 10.0, 0.0, 0.0])
+    outside = np.array([-20.0, 100.0, 60.0, 40.0])  # written as given, tracked (and reported) clipped
     result = run_cli("track", cut.parent, "--box", ",".join(map(str, first)), "--box", ",".join(map(str, other)),
-                     "--output", tmp_path / "boxes.txt", "--quiet")
+                     "--box", ",".join(map(str, outside)), "--output", tmp_path / "boxes.txt",
+                     "--video", tmp_path / "boxes.mp4", "--quiet")
     assert result.returncode == 0, result.stderr
-    assert "2 targets" in result.stdout
-    for k, start in enumerate([first, other], start=1):
+    assert "3 targets" in result.stdout
+    for k, start in enumerate([first, other, np.array([0.0, 100.0, 40.0, 40.0])], start=1):
         boxes = np.loadtxt(tmp_path / f"boxes.target{k}.txt", delimiter=",")
         assert boxes.shape == (6, 4) and np.isfinite(boxes).all()
         assert np.allclose(boxes[0], start, atol=1e-3)
+    capture = cv2.VideoCapture(str(tmp_path / "boxes.mp4"))
+    assert int(capture.get(cv2.CAP_PROP_FRAME_COUNT)) == 6
     live = run_cli("track", cut.parent, "--realtime", "--box", "1,1,5,5", "--box", "9,9,5,5")
     assert live.returncode == 2 and len(live.stderr.strip().splitlines()) == 1

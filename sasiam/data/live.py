@@ -96,7 +96,9 @@ class IteratorSource:
         self.fps = float(fps) if fps and np.isfinite(fps) and fps > 0 else 30.0
 
     def read(self) -> np.ndarray | None:
-        return next(self._frames, None)
+        # a frame that could not be decoded comes as None (frames(skip_undecodable=True)): a live
+        # source has no placeholder to hold, so it is passed over, and None means the end
+        return next((frame for frame in self._frames if frame is not None), None)
 
     def release(self) -> None:
         close = getattr(self._frames, "close", None)

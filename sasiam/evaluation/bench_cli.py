@@ -11,7 +11,10 @@ PRECISION_CHOICES = ("fp32", "bf16", "int8", "auto")
 
 
 def command_bench(args: argparse.Namespace) -> int:
+    from ..files import check_writable
     from .speed import BenchConfig, default_input, format_table, run_bench, write_json
+
+    check_writable(args.json, "JSON file")  # before minutes of timing, not after
 
     config = BenchConfig(
         input=args.input if args.input is not None else default_input(),
@@ -47,8 +50,8 @@ def register(commands) -> None:
     parser.add_argument("--warmup", type=int, default=10, help="frames tracked before measuring (default 10)")
     parser.add_argument("--repeats", type=int, default=3, help="passes over the same frames (default 3)")
     parser.add_argument("--precision", choices=PRECISION_CHOICES, default="fp32",
-                        help="fp32; bf16 (autocast + channels-last); int8 (quantized A-Net and S-Net trunk); "
-                             "auto (see README: the fastest one that suits this CPU)")
+                        help="fp32; bf16 (autocast + channels-last); int8 (quantized A-Net, fp32 S-Net); "
+                             "auto (bf16 where the CPU does it in hardware, else fp32)")
     parser.add_argument("--threads", type=int, help="torch and OpenCV threads (default: torch's, = cores)")
     parser.add_argument("--json", type=Path, default=Path("bench.json"), help="write the results here (bench.json)")
     parser.add_argument("--no-opencv", action="store_true", help="skip OpenCV CSRT and KCF")

@@ -39,6 +39,7 @@ import torch
 from tqdm import tqdm
 
 from ..errors import SASiamError
+from ..files import write_output
 from ..tracking.backends import cpu_flags
 
 STAGES = ("crop", "anet", "snet", "fusion_correlation", "upsample_peak", "box_update")
@@ -418,13 +419,8 @@ def build_bench_tracker(config: BenchConfig):
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        try:
-            return SASiamTracker(weights=config.weights, branches=config.branches, lam=config.lam,
-                                 precision=config.precision, **config.tracker_options)
-        except ValueError as error:  # a bad --lam or a precision this device cannot run
-            if isinstance(error, SASiamError):
-                raise
-            raise SASiamError(str(error)) from None
+        return SASiamTracker(weights=config.weights, branches=config.branches, lam=config.lam,
+                             precision=config.precision, **config.tracker_options)
 
 
 def _time_opencv(kind: str, frames: list[np.ndarray], box, config: BenchConfig, bar) -> dict:
@@ -605,5 +601,5 @@ def format_table(result: dict) -> str:
 
 
 def write_json(result: dict, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(result, indent=2, default=float) + "\n")
+    write_output(path, lambda temporary: Path(temporary).write_text(json.dumps(result, indent=2, default=float) + "\n"),
+                 "JSON file")

@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import struct
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -131,7 +132,10 @@ def load_runs(out: Path, tracker: str, sequences: list[VOTSequence]) -> list[Seq
             found = [p for p in found if p.is_file()]
             if not found:
                 break
-            trajectory = read_trajectory(found[0])
+            try:
+                trajectory = read_trajectory(found[0])
+            except (ValueError, struct.error) as error:  # a damaged file, or regions we do not read (masks)
+                raise InputSourceError(f"{found[0]}: cannot read the trajectory: {error}") from None
             if len(trajectory) != len(sequence.groundtruth):
                 raise SASiamError(f"{found[0]}: {len(trajectory)} frames, the sequence has {len(sequence.groundtruth)}")
             trajectories.append(trajectory)

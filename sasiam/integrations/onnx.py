@@ -39,7 +39,7 @@ from typing import Sequence
 import numpy as np
 
 from .. import __version__
-from ..errors import CheckpointError, SASiamError
+from ..errors import CheckpointError, InvalidOptionError, SASiamError
 
 MANIFEST_NAME = "sasiam_onnx.json"
 EXEMPLAR_FILE = "exemplar.onnx"
@@ -232,21 +232,22 @@ def tracker_backend(weights, branches: str, lam: float | None, device: str, snet
         raise CheckpointError("backend='onnx' runs exported graphs: run `sasiam export-onnx --out DIR` first "
                               "and pass weights=DIR (the folder it wrote)")
     if device != "cpu":
-        raise ValueError(f"backend='onnx' runs on ONNX Runtime's CPU provider; device={device!r} is not supported")
-    if precision != "fp32":
-        raise ValueError(f"backend='onnx' runs the fp32 graphs; precision={precision!r} is not supported")
+        raise InvalidOptionError(f"backend='onnx' runs on ONNX Runtime's CPU provider; device={device!r} is not "
+                                 f"supported")
+    if precision not in ("fp32", "auto"):  # auto: the graphs' own precision
+        raise InvalidOptionError(f"backend='onnx' runs the fp32 graphs; precision={precision!r} is not supported")
     if snet_weights is not None or backbone is not None:
-        raise ValueError("backend='onnx': the S-Net is baked into the exported graphs; "
-                         "pass snet_weights/backbone to `sasiam export-onnx` instead")
+        raise InvalidOptionError("backend='onnx': the S-Net is baked into the exported graphs; "
+                                 "pass snet_weights/backbone to `sasiam export-onnx` instead")
     backend = OnnxBackend(weights)
     exported = "both" if len(backend.branches) == 2 else backend.branches[0]
     if branches != exported:
-        raise ValueError(f"{weights}: exported with branches={exported!r}, not {branches!r}; pass branches={exported!r} "
-                         f"or export again with `sasiam export-onnx --branches {branches}`")
+        raise InvalidOptionError(f"{weights}: exported with branches={exported!r}, not {branches!r}; pass "
+                                 f"branches={exported!r} or export again with `sasiam export-onnx --branches {branches}`")
     if lam is not None:
-        if not 0.0 <= lam <= 1.0:
-            raise ValueError(f"lam must lie in [0, 1], got {lam}")
-        backend.lam = float(lam)
+        from ..tracking.tracker import check_lam
+
+        backend.lam = check_lam(lam)
     return backend, list(backend.manifest.untrained)
 
 

@@ -20,6 +20,7 @@ import torch
 
 from ..checkpoint import load_checkpoint
 from ..config import Backbone, Branches, ModelConfig
+from ..errors import InvalidOptionError
 from ..models.factory import build_network, network_from_checkpoint
 from ..models.sasiam_net import SASiamNet
 from ..weights import default_weights_path
@@ -58,7 +59,7 @@ def check_precision(precision: str) -> str:
     if precision == AUTO:
         return auto_precision()
     if precision not in PRECISIONS:
-        raise ValueError(f"precision must be one of {', '.join(PRECISIONS + (AUTO,))}, got {precision!r}")
+        raise InvalidOptionError(f"precision must be one of {', '.join(PRECISIONS + (AUTO,))}, got {precision!r}")
     return precision
 
 
@@ -103,13 +104,19 @@ class TorchBackend:
     int8 A-Net (`int8.py`, CPU only, calibrated on real crops); or "auto" (`auto_precision`)."""
 
     def __init__(self, net: SASiamNet, lam: float, device: str | torch.device = "cpu", precision: str = "fp32") -> None:
-        self.device = torch.device(device)
+        try:
+            self.device = torch.device(device)
+        except RuntimeError as error:
+            raise InvalidOptionError(f"device {device!r}: {error}") from None
+        if self.device.type == "cuda" and not torch.cuda.is_available():
+            raise InvalidOptionError(f"device {device!r}: no CUDA device is available to this PyTorch "
+                                     f"({torch.__version__}); use --device cpu")
         self.precision = check_precision(precision)
         self.lam = float(lam)
         self.int8_info: dict | None = None
         if self.precision == "int8":
             if self.device.type != "cpu":
-                raise ValueError("precision int8 runs on the CPU only")
+                raise InvalidOptionError("precision int8 runs on the CPU only")
             from .int8 import quantize_network
 
             net, self.int8_info = quantize_network(net)

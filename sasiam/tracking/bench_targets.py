@@ -25,6 +25,8 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
+from ..files import check_writable, write_output
+
 from ..errors import SASiamError
 
 
@@ -124,6 +126,8 @@ def run_bench(args: argparse.Namespace) -> tuple[list[TargetTiming], list[float]
 
 
 def command_bench_targets(args: argparse.Namespace) -> int:
+    if args.json:
+        check_writable(args.json, "JSON file")  # before minutes of timing, not after
     results, single_passes, updates = run_bench(args)
     single_time = statistics.median(single_passes)
     print(f"{args.input}: {updates} frames x {args.repeats} repeats (median), precision {args.precision}; "
@@ -133,12 +137,12 @@ def command_bench_targets(args: argparse.Namespace) -> int:
         print(f"{r.targets:7d}  {r.fps:7.2f}  {r.target_fps:10.2f}  {r.ms_per_target:9.1f}  "
               f"{r.separate_fps:14.2f}  {r.speedup:6.2f}x")
     if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps({
+        report = json.dumps({
             "input": str(args.input), "frames": updates, "repeats": args.repeats, "precision": args.precision,
             "single_seconds_per_frame": single_time, "single_passes": single_passes,
             "results": [asdict(r) for r in results],
-        }, indent=2) + "\n")
+        }, indent=2) + "\n"
+        write_output(args.json, lambda temporary: Path(temporary).write_text(report), "JSON file")
         print(f"-> {args.json}")
     return 0
 

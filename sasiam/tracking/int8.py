@@ -37,6 +37,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from ..files import atomic_write
 from ..models.appearance import AppearanceNet
 from ..models.sasiam_net import SASiamNet
 
@@ -200,11 +201,9 @@ def _store(path: Path, key: str, state: dict) -> None:
     _MEMORY_CACHE[key] = state
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_suffix(f".{os.getpid()}.tmp")
-        torch.save(state, temporary)
-        os.replace(temporary, path)
-    except OSError:
-        pass  # a read-only cache only costs a recalibration next time
+        atomic_write(path, lambda temporary: torch.save(state, temporary))
+    except (OSError, RuntimeError):  # torch.save's C++ writer raises RuntimeError when it cannot write
+        pass  # a read-only or full cache only costs a recalibration next time
 
 
 def quantize_network(net: SASiamNet, crops: np.ndarray | None = None, use_cache: bool = True) -> tuple[SASiamNet, dict]:

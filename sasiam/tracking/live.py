@@ -163,12 +163,14 @@ def run_live(options: LiveOptions, make_tracker: Callable[[], object]) -> int:
         if box is None and not options.select:
             raise SASiamError(f"{options.input}: no ground truth to start from; give the first box with --box "
                               f"x,y,w,h or draw it with --select")
-        source = IteratorSource(sequence.frames(), sequence.name, sequence.fps)
+        source = IteratorSource(sequence.frames(skip_undecodable=True), sequence.name, sequence.fps)
         name = sequence.name
         # --show alone on a file tracks every frame (the reader waits); --realtime drops like a camera
         pace, drop = (sequence.fps, True) if options.realtime else (None, False)
     try:
         output = check_writable(options.output or Path(f"{name}_boxes.txt"), "boxes file")
+        if options.video:
+            check_writable(options.video, "annotated video")
         tracker = make_tracker()
         select = window = None
         if options.select:

@@ -210,6 +210,8 @@ def _init(tracker, frame: np.ndarray, initial_box, note: Callable[[str], None]):
             note(str(warning.message))
         else:
             warnings.warn_explicit(warning.message, warning.category, warning.filename, warning.lineno)
+    if hasattr(tracker, "boxes"):  # several targets: each box as init clipped it
+        return list(tracker.boxes)
     return tuple(float(v) for v in tracker.box) if hasattr(tracker, "box") else tuple(initial_box)
 
 

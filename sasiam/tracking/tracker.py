@@ -15,6 +15,7 @@ import cv2
 import numpy as np
 
 from ..config import Backbone, Branches, TrackerConfig
+from ..errors import InvalidOptionError
 from . import geometry
 from .crops import crop_square
 from .frames import as_bgr_uint8
@@ -122,7 +123,7 @@ def torch_backend(weights, branches, lam, device, snet_weights, backbone, precis
 
 def check_lam(lam: float) -> float:
     if not 0.0 <= lam <= 1.0:
-        raise ValueError(f"lam must lie in [0, 1], got {lam}")
+        raise InvalidOptionError(f"lam must lie in [0, 1], got {lam}")
     return float(lam)
 
 
@@ -149,7 +150,7 @@ class SASiamTracker:
 
             backend, untrained = onnx_backend(weights, branches, lam, device, snet_weights, backbone, precision)
         elif isinstance(backend, str):
-            raise ValueError(f"unknown backend {backend!r}")
+            raise InvalidOptionError(f"unknown backend {backend!r}; use 'torch', 'onnx' or a backend object")
         else:
             untrained = []
             if lam is not None:
@@ -224,6 +225,3 @@ class SASiamTracker:
         maps = self.backend.score_maps(self._kernels, self.policy.search_crops(frame, self.state))
         self.state = self.policy.step(self.state, maps, frame.shape)
         return self.box
-
-    def locate(self, maps: np.ndarray) -> tuple[int, tuple[int, int], float]:
-        return self.policy.locate(maps)
