@@ -2,8 +2,8 @@
 __version__ = "0.1.0"
 
 from .errors import (  # noqa: E402
-    BoxClippedWarning, CheckpointError, InputSourceError, InvalidBoxError, InvalidFrameError, OutputError, SASiamError,
-    SASiamWarning,
+    BoxClippedWarning, CheckpointError, InputSourceError, InvalidBoxError, InvalidFrameError, InvalidOptionError,
+    OutputError, SASiamError, SASiamWarning,
 )
 
 
@@ -21,4 +21,4 @@ def __getattr__(name):
 
 
 __all__ = ["SASiamTracker", "MultiTargetTracker", "SASiamError", "InvalidBoxError", "InvalidFrameError", "InputSourceError",
-           "CheckpointError", "OutputError", "SASiamWarning", "BoxClippedWarning"]
+           "CheckpointError", "InvalidOptionError", "OutputError", "SASiamWarning", "BoxClippedWarning"]
