@@ -16,7 +16,7 @@ OPENCV_TRACKERS = {
     "kcf": lambda: cv2.TrackerKCF.create(),
 }
 SASIAM_OPTIONS = {"branches": str, "lam": float, "weights": str, "precision": str, "backbone": str, "device": str,
-                  "snet_weights": str}
+                  "snet_weights": str, "backend": str}
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,7 @@ from sasiam.tracking.backends import TorchBackend, crops_to_tensor, load_network
 from sasiam.tracking.geometry import iou
 from sasiam.tracking.tracker import SASiamTracker
 from sasiam.weights import default_weights_path
-from conftest import shared_sequence
+from conftest import cut_sequence, shared_sequence
 
 TOLERANCE = 1e-3
 TRACK_FRAMES = 20
@@ -170,6 +170,19 @@ def test_onnx_tracker_follows_the_torch_tracker(onnx_track, crossing):
     print(f"\nonnx vs torch tracker, {len(overlaps)} Crossing frames: mean IoU {overlaps.mean():.4f}, "
           f"min {overlaps.min():.4f}; {onnx_fps:.1f} fps onnx, {torch_fps:.1f} fps torch fp32 (single run)")
     assert overlaps.mean() > 0.95 and overlaps.min() > 0.8
+
+
+def test_sasiam_track_runs_on_the_exported_graphs(exported, tmp_path):
+    folder = cut_sequence("Crossing", tmp_path / "Crossing", 5)
+    result = subprocess.run([sys.executable, "-m", "sasiam", "track", str(folder), "--backend", "onnx", "--weights",
+                             str(exported[0]), "--output", str(tmp_path / "boxes.txt"), "--quiet"],
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    boxes = np.loadtxt(tmp_path / "boxes.txt", delimiter=",")
+    assert boxes.shape == (5, 4) and np.isfinite(boxes).all()
+    missing = subprocess.run([sys.executable, "-m", "sasiam", "track", str(folder), "--backend", "onnx", "--quiet"],
+                             capture_output=True, text=True, timeout=300)
+    assert missing.returncode == 2 and missing.stderr.strip().startswith("sasiam: error: backend='onnx' runs exported")
 
 
 NO_TORCH_SCRIPT = """
