@@ -39,6 +39,7 @@ import torch
 from tqdm import tqdm
 
 from ..errors import SASiamError
+from ..data.shared import shared_sequences_root
 from ..files import write_output
 from ..tracking.backends import cpu_flags
 
@@ -70,9 +71,6 @@ class BenchConfig:
 
 # -- where the frames come from ----------------------------------------------------------------
 
-def shared_sequences_root() -> Path:
-    return Path(os.environ.get("SASIAM_SHARED_SEQUENCES",
-                               Path(__file__).resolve().parents[2].parent / "shared" / "sequences"))
 
 
 def default_input() -> Path | None:

@@ -8,12 +8,12 @@ sees at export time whether ONNX Runtime reproduces PyTorch on their machine.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..data.shared import shared_sequences_root
 from ..errors import SASiamError
 
 if TYPE_CHECKING:
@@ -30,8 +30,7 @@ DEFAULT_CHECK_SEQUENCE = "Crossing"
 
 def default_check_sequence() -> Path | None:
     """Crossing from ../shared/sequences beside a source checkout (or $SASIAM_SHARED_SEQUENCES), if there."""
-    root = Path(os.environ.get("SASIAM_SHARED_SEQUENCES", Path(__file__).resolve().parents[3] / "shared" / "sequences"))
-    path = root / DEFAULT_CHECK_SEQUENCE
+    path = shared_sequences_root() / DEFAULT_CHECK_SEQUENCE
     return path if (path / "img").is_dir() else None
 
 

@@ -37,6 +37,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from ..data.shared import shared_sequences_root
 from ..files import atomic_write
 from ..models.appearance import AppearanceNet
 from ..models.sasiam_net import SASiamNet
@@ -48,11 +49,6 @@ WEIGHT_QMAX = 63
 CALIBRATION_FRAMES_PER_SEQUENCE = 3
 CALIBRATION_BATCH = 3
 CACHE_VERSION = 1
-
-
-def _repo_shared_sequences() -> Path:
-    return Path(os.environ.get("SASIAM_SHARED_SEQUENCES",
-                               Path(__file__).resolve().parents[2].parent / "shared" / "sequences"))
 
 
 def cache_dir() -> Path:
@@ -78,7 +74,7 @@ def calibration_crops(root: Path | None = None, names: Sequence[str] | None = No
     from .tracker import SearchPolicy
 
     policy = SearchPolicy(TrackerConfig())
-    root = _repo_shared_sequences() if root is None else Path(root)
+    root = shared_sequences_root() if root is None else Path(root)
     names = training_split_names() if names is None else list(names)
     crops = []
     used = []
@@ -224,7 +220,7 @@ def quantize_network(net: SASiamNet, crops: np.ndarray | None = None, use_cache:
     anet = net.appearance.net
     prepared = _prepare(anet, torch.zeros(1, 3, 255, 255))
     if crops is None:  # which default crops there would be: the cache must not mix them up
-        root = _repo_shared_sequences()
+        root = shared_sequences_root()
         present = [name for name in training_split_names() if (root / name).is_dir()]
         source = f"training split {present} at {root}" if present else "demo clip"
     else:
