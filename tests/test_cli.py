@@ -267,11 +267,9 @@ def first_frame_broken(folder):
 
 
 def cut_mp4(tmp_path, folder):
-    path = tmp_path / "cut.mp4"
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), 25, (360, 240))
-    for image in sorted((folder / "img").iterdir()):
-        writer.write(cv2.imread(str(image)))
-    writer.release()
+    from live_streams import write_video
+
+    path = write_video(tmp_path / "cut.mp4", sorted((folder / "img").iterdir()), fps=25)
     path.write_bytes(path.read_bytes()[:20000])
     return path
 

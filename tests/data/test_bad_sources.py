@@ -138,11 +138,9 @@ def test_sources_that_cannot_be_opened_say_why(tmp_path, make, message):
 
 
 def test_an_mp4_cut_short_cannot_be_opened_and_says_so(tmp_path, folder):
-    path = tmp_path / "clip.mp4"
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), 25, (360, 240))
-    for p in sorted((folder / "img").iterdir()):
-        writer.write(cv2.imread(str(p)))
-    writer.release()
+    from live_streams import write_video
+
+    path = write_video(tmp_path / "clip.mp4", sorted((folder / "img").iterdir()), fps=25)
     data = path.read_bytes()
     path.write_bytes(data[: len(data) // 2])  # OpenCV's mp4 keeps its index at the end: now missing
     with pytest.raises(InputSourceError, match="damaged or truncated"):
