@@ -6,6 +6,7 @@ import sys
 import warnings
 from pathlib import Path
 
+from .config import PRECISION_CHOICES
 from .errors import SASiamError
 from .files import check_writable
 
@@ -40,7 +41,7 @@ def add_tracker_options(parser: argparse.ArgumentParser) -> None:
                        help="S-Net; must match the checkpoint (default: the checkpoint's)")
     group.add_argument("--snet-weights", type=Path, help="ImageNet weights for the alexnet S-Net (.pth or caffenet .npy)")
     group.add_argument("--device", default="cpu", help="cpu or cuda")
-    group.add_argument("--precision", choices=("fp32", "bf16", "int8", "auto"), default="fp32",
+    group.add_argument("--precision", choices=PRECISION_CHOICES, default="fp32",
                        help="bf16: autocast + channels-last (CPUs with AVX-512 BF16 / AMX); int8: quantized A-Net; "
                             "auto: bf16 where the CPU does it in hardware, else fp32")
     group.add_argument("--backend", choices=("torch", "onnx"), default="torch",
@@ -351,7 +352,7 @@ def build_parser() -> argparse.ArgumentParser:
     tune.add_argument("--val-root", type=Path, required=True, help="folder with the validation sequences")
     tune.add_argument("--split", default="default", help="split JSON whose 'val' names are used")
     tune.add_argument("--out", type=Path, help="write the tuned checkpoint here (default: in place)")
-    tune.add_argument("--precision", choices=("fp32", "bf16", "int8", "auto"), default="fp32")
+    tune.add_argument("--precision", choices=PRECISION_CHOICES, default="fp32")
     tune.set_defaults(handler=command_tune_lambda)
 
     import importlib

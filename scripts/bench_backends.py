@@ -62,10 +62,9 @@ def main() -> int:
     sequence = open_sequence(args.sequence)
     frames = [cv2.imread(str(path)) for path in sequence.frame_paths[: args.frames + 1]]
     box = tuple(float(v) for v in sequence.groundtruth[0])
-    if not (args.onnx_dir / "sasiam_onnx.json").is_file():
-        from sasiam.integrations.onnx import export_onnx
+    from sasiam.integrations.onnx import exported_default
 
-        export_onnx(args.onnx_dir)
+    exported_default(args.onnx_dir)
     results, reference = {}, None
     for name, options in PATHS.items():
         if options.get("backend") == "onnx":

@@ -102,11 +102,9 @@ def main() -> int:
     sequence = open_sequence(args.sequence)
     frames = [cv2.imread(str(p)) for p in sequence.frame_paths]
     if args.backend == "onnx":
-        if not (args.onnx_dir / "sasiam_onnx.json").is_file():
-            from sasiam.integrations.onnx import export_onnx
+        from sasiam.integrations.onnx import exported_default
 
-            export_onnx(args.onnx_dir)
-        tracker = SASiamTracker(backend="onnx", weights=args.onnx_dir)
+        tracker = SASiamTracker(backend="onnx", weights=exported_default(args.onnx_dir))
         what = "the real tracker on ONNX Runtime (fp32)"
     else:
         backend = "torch" if args.backend == "torch" else TemplateBackend()

@@ -7,7 +7,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-PRECISION_CHOICES = ("fp32", "bf16", "int8", "auto")
+from ..config import PRECISION_CHOICES
 
 
 def command_bench(args: argparse.Namespace) -> int:

@@ -300,6 +300,14 @@ def _wrappers(net):
     return Exemplar().eval(), Search().eval()
 
 
+def exported_default(out_dir: str | Path) -> Path:
+    """The shipped weights exported into out_dir, exporting only when no manifest is there yet."""
+    out = Path(out_dir)
+    if not (out / MANIFEST_NAME).is_file():
+        export_onnx(out)
+    return out
+
+
 def export_onnx(out_dir: str | Path, weights: str | Path | None = None, branches: str = "both",
                 opset: int = DEFAULT_OPSET, snet_weights: str | Path | None = None,
                 backbone: str | None = None, progress: bool = False) -> Path:
