@@ -16,7 +16,7 @@ EXIT_USER_ERROR = 2
 COMMAND_MODULES: tuple[str, ...] = (
     "sasiam.evaluation.vot_benchmark",
     "sasiam.integrations.vot_trax",
-    "sasiam.tracking.bench_targets",
+    "sasiam.evaluation.bench_targets",
     "sasiam.integrations.onnx_export",
     "sasiam.evaluation.bench_cli",
 )

@@ -1,6 +1,5 @@
 """The shipped default checkpoint: trained, loadable, and really tracking."""
 import numpy as np
-import pytest
 
 import sasiam
 from sasiam.checkpoint import load_checkpoint

@@ -20,6 +20,7 @@ from typing import Iterator, Protocol
 import cv2
 import numpy as np
 
+from ..drawing import opencv_silenced
 from ..errors import InputSourceError
 
 # OpenCV's FFmpeg backend waits 30 s by default on a dead host or a stalled stream.
@@ -111,9 +112,7 @@ def open_live_source(live: LiveInput) -> CaptureSource:
     # OpenCV and FFmpeg print their own multi-line warnings for a missing camera or a refused
     # connection; the error below says it in one line. A user's own setting wins.
     os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "8")  # AV_LOG_FATAL; read when FFmpeg first loads
-    level = cv2.utils.logging.getLogLevel()
-    cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)
-    try:
+    with opencv_silenced():
         if live.kind == "camera":
             capture = cv2.VideoCapture(live.target)
         else:
@@ -121,8 +120,6 @@ def open_live_source(live: LiveInput) -> CaptureSource:
                                        [cv2.CAP_PROP_OPEN_TIMEOUT_MSEC, OPEN_TIMEOUT_MS,
                                         cv2.CAP_PROP_READ_TIMEOUT_MSEC, READ_TIMEOUT_MS])
         opened = capture.isOpened()
-    finally:
-        cv2.utils.logging.setLogLevel(level)
     if not opened:
         capture.release()
         if live.kind == "camera":

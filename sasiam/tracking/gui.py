@@ -15,6 +15,7 @@ from typing import Mapping, Sequence
 import cv2
 import numpy as np
 
+from ..drawing import draw_boxes
 from ..errors import SASiamError
 
 WINDOW = "sasiam"
@@ -98,12 +99,7 @@ class LiveWindow:
         cv2.namedWindow(self.title, cv2.WINDOW_NORMAL)
 
     def show(self, frame: np.ndarray, box: Sequence[float], label: str = "") -> bool:
-        canvas = frame.copy()
-        x, y, w, h = (int(round(v)) for v in box)
-        cv2.rectangle(canvas, (x, y), (x + w, y + h), (0, 255, 0), 2)
-        if label:
-            cv2.putText(canvas, label, (8, 24), cv2.FONT_HERSHEY_SIMPLEX, 0.6, (0, 255, 255), 2)
-        cv2.imshow(self.title, canvas)
+        cv2.imshow(self.title, draw_boxes(frame, box, label))
         key = cv2.waitKey(1) & 0xFF
         closed = cv2.getWindowProperty(self.title, cv2.WND_PROP_VISIBLE) < 1
         return key not in QUIT_KEYS and not closed

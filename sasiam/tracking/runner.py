@@ -27,6 +27,7 @@ import cv2
 import numpy as np
 from tqdm import tqdm
 
+from ..drawing import draw_boxes, opencv_silenced
 from ..errors import InputSourceError, OutputError, SASiamWarning
 from ..files import check_writable, write_output
 from .frames import as_bgr_uint8
@@ -75,27 +76,14 @@ class AnnotatedVideoWriter:
         if self._writer is None:
             fourcc = cv2.VideoWriter_fourcc(*("mp4v" if self.path.suffix.lower() == ".mp4" else "MJPG"))
             height, width = frame.shape[:2]
-            level = cv2.utils.logging.getLogLevel()
-            cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)  # OpenCV's multi-line complaints
-            try:
+            with opencv_silenced():
                 self._writer = cv2.VideoWriter(str(self.path), fourcc, self.fps, (width, height))
-            finally:
-                cv2.utils.logging.setLogLevel(level)
             if not self._writer.isOpened():
                 raise OutputError(f"{self.path}: OpenCV cannot write a video here (give a .mp4 or .avi file name)")
         self._last = (frame, box)
-        canvas = frame.copy()
-        boxes = np.asarray(box, dtype=np.float64).reshape(-1, 4)
-        for x, y, w, h in np.rint(boxes).astype(np.int64).clip(-(1 << 20), 1 << 20):
-            cv2.rectangle(canvas, (int(x), int(y)), (int(x + w), int(y + h)), (0, 255, 0), 2)
-        if label:
-            cv2.putText(canvas, label, (8, 24), cv2.FONT_HERSHEY_SIMPLEX, 0.6, (0, 255, 255), 2)
-        level = cv2.utils.logging.getLogLevel()
-        cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)  # a failed write is checked on close
-        try:
+        canvas = draw_boxes(frame, box, label)
+        with opencv_silenced():  # a failed write is checked on close
             self._writer.write(canvas)
-        finally:
-            cv2.utils.logging.setLogLevel(level)
         self.frames_written += 1
 
     def repeat(self, label: str) -> None:

@@ -69,8 +69,9 @@ class CropPairDataset(Dataset):
     """Item i of an epoch: (exemplar 239 crop, search 239 crop) as uint8 3 x 239 x 239 tensors.
 
     With a `still` cache and `config.still_fraction > 0`, that share of the
-    epoch's pairs are still-image pairs (`still_pairs.py`), placed after the
-    video pairs (the loader shuffles)."""
+    epoch's pairs are still-image pairs (`still_pairs.py`), spread through the
+    epoch by a permutation drawn from (seed, epoch): the loader does not shuffle,
+    so that an epoch's batches are the same in every run and after a resume."""
 
     def __init__(self, cache: CropCache, config: TrainConfig, epoch: int, pairs_per_epoch: int | None = None,
                  augmented: bool = True, still: CropCache | None = None) -> None:
@@ -84,11 +85,14 @@ class CropPairDataset(Dataset):
         self.pairs = sample_pairs(cache, count - still_count, config.max_frame_gap, config.seed, epoch)
         rng = np.random.default_rng([config.seed, epoch, 15485863])
         self.still_rows = rng.integers(len(self.still.crops), size=still_count) if still_count else np.zeros(0, int)
+        total = len(self.pairs) + len(self.still_rows)
+        self.order = rng.permutation(total) if still_count else np.arange(total)
 
     def __len__(self) -> int:
-        return len(self.pairs) + len(self.still_rows)
+        return len(self.order)
 
-    def __getitem__(self, index: int) -> tuple[torch.Tensor, torch.Tensor]:
+    def __getitem__(self, position: int) -> tuple[torch.Tensor, torch.Tensor]:
+        index = int(self.order[position])  # below len(self.pairs): a video pair; above: a still pair
         if index >= len(self.pairs):
             from .still_pairs import still_augment
 

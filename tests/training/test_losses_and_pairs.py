@@ -82,7 +82,12 @@ def test_still_pairs_keep_the_box_centred_and_fill_their_share_deterministically
                             ["a"], np.zeros(7, int), np.zeros(7, int))
     dataset = CropPairDataset(cache, config, epoch=0, pairs_per_epoch=40, still=still_cache)
     assert len(dataset) == 40 and len(dataset.still_rows) == 10
-    exemplar, search = dataset[35]
-    again = CropPairDataset(cache, config, epoch=0, pairs_per_epoch=40, still=still_cache)[35]
+    # spread through the epoch, not one block at its end (the loader does not shuffle)
+    is_still = dataset.order >= len(dataset.pairs)
+    assert is_still.sum() == 10 and is_still[:20].any() and is_still[20:].any()
+    assert sorted(dataset.order) == list(range(40))
+    position = int(np.flatnonzero(is_still)[0])
+    exemplar, search = dataset[position]
+    again = CropPairDataset(cache, config, epoch=0, pairs_per_epoch=40, still=still_cache)[position]
     assert torch.equal(exemplar, again[0]) and torch.equal(search, again[1])
     assert exemplar.shape == search.shape == (3, 239, 239) and not torch.equal(exemplar, search)

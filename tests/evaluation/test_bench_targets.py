@@ -5,7 +5,7 @@ import pytest
 
 from conftest import shared_sequence
 from sasiam.cli import main
-from sasiam.tracking.bench_targets import spread_boxes
+from sasiam.evaluation.bench_targets import spread_boxes
 
 
 def test_spread_boxes_keep_the_first_and_stay_in_the_frame():

@@ -86,7 +86,7 @@ def run_bench(args: argparse.Namespace) -> tuple[list[TargetTiming], list[float]
     """The timings per N, the single tracker's per-frame time of each pass, and K."""
     from ..cli import make_tracker
     from ..data.sequences import open_sequence
-    from .multi import MultiTargetTracker
+    from ..tracking.multi import MultiTargetTracker
 
     if args.frames < 1 or args.repeats < 1:
         raise SASiamError("--frames and --repeats must be at least 1")
