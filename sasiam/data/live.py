@@ -65,6 +65,7 @@ def parse_live_input(text: str) -> LiveInput | None:
 class FrameSource(Protocol):
     name: str
     fps: float
+    position: int  # the source's index of the frame read() last returned (from 0)
 
     def read(self) -> np.ndarray | None: ...
 
@@ -79,9 +80,11 @@ class CaptureSource:
         self.name = name
         fps = capture.get(cv2.CAP_PROP_FPS)
         self.fps = float(fps) if np.isfinite(fps) and 0 < fps < 1000 else 30.0
+        self.position = -1
 
     def read(self) -> np.ndarray | None:
         ok, frame = self.capture.read()
+        self.position += 1
         return frame if ok and frame is not None and frame.size else None
 
     def release(self) -> None:
@@ -95,11 +98,17 @@ class IteratorSource:
         self._frames = iter(frames)
         self.name = name
         self.fps = float(fps) if fps and np.isfinite(fps) and fps > 0 else 30.0
+        self.position = -1
 
     def read(self) -> np.ndarray | None:
         # a frame that could not be decoded comes as None (frames(skip_undecodable=True)): a live
-        # source has no placeholder to hold, so it is passed over, and None means the end
-        return next((frame for frame in self._frames if frame is not None), None)
+        # source has no placeholder to hold, so it is passed over (its index is not reused by the
+        # next frame), and None means the end
+        for frame in self._frames:
+            self.position += 1
+            if frame is not None:
+                return frame
+        return None
 
     def release(self) -> None:
         close = getattr(self._frames, "close", None)
@@ -229,21 +238,20 @@ class FrameReader(threading.Thread):
 
     def run(self) -> None:
         try:
-            start = None
-            index = 0
+            start = first_index = None
             while not self._stop_event.is_set():
                 frame = self.source.read()
                 if frame is None:
                     break
+                index = self.source.position
                 if start is not None and self.pace_fps:
-                    delay = start + index / self.pace_fps - time.perf_counter()
+                    delay = start + (index - first_index) / self.pace_fps - time.perf_counter()
                     if delay > 0 and self._stop_event.wait(delay):
                         break
-                if not self.buffer.put(index, frame, keep=index == 0):
+                if not self.buffer.put(index, frame, keep=start is None):
                     break
-                if index == 0:
-                    start = time.perf_counter()
-                index += 1
+                if start is None:
+                    start, first_index = time.perf_counter(), index
         except BaseException as error:  # reported by the consumer, in the main thread
             self.error = error
         finally:

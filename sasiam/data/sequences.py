@@ -31,8 +31,11 @@ GROUNDTRUTH_NAMES = ("groundtruth_rect.txt", "groundtruth.txt")
 def read_boxes(path: str | Path) -> np.ndarray:
     """N x 4 float boxes from an OTB/VOT text file (comma, tab or space separated).
 
-    Lines with 8 values (VOT polygons) become their axis-aligned bounding box;
-    'NaN' or 'nan' marks a frame where the target is absent.
+    Lines with 8 values (VOT polygons) become their axis-aligned bounding box (the
+    min/max bounds, as ../shared/sequences made its VOT groundtruth_rect.txt files);
+    'NaN' or 'nan' marks a frame where the target is absent. `sasiam eval --dataset
+    vot*` reads polygons with got10k's area-preserving box instead
+    (`benchmarks.corners_to_rect`), so that its numbers match got10k's.
     """
     rows = []
     for number, line in enumerate(Path(path).read_text().splitlines(), start=1):

@@ -134,6 +134,18 @@ def test_iterator_source_replays_a_frame_folder(crossing_video):
     assert count == len(sequence)
 
 
+def test_a_skipped_frame_does_not_shift_the_frame_indices():
+    frames = [np.full((4, 4, 3), value, np.uint8) for value in range(6)]
+    frames[0] = frames[3] = None  # undecodable, as frames(skip_undecodable=True) yields them
+    buffer = LatestFrameBuffer(drop=False)
+    FrameReader(IteratorSource(iter(frames), "clip", 30.0), buffer).start()
+    taken = []
+    while (item := buffer.take()) is not None:
+        taken.append(item)
+    assert [index for index, _ in taken] == [1, 2, 4, 5]
+    assert [int(frame[0, 0, 0]) for _, frame in taken] == [1, 2, 4, 5]
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
