@@ -368,14 +368,9 @@ def staged_update(tracker, frame: np.ndarray) -> tuple[object, dict[str, float],
     start = clock()
     located = policy.locate(maps)
     times["upsample_peak"] = clock() - start
-    # The rest of step, with the peak search just timed handed back instead of recomputed.
-    policy.locate = lambda _maps: located
-    try:
-        start = clock()
-        new_state = policy.step(state, maps, frame.shape)
-        times["box_update"] = clock() - start
-    finally:
-        del policy.locate
+    start = clock()
+    new_state = policy.move(state, located, frame.shape) if np.isfinite(maps).all() else policy.hold(state, frame.shape)
+    times["box_update"] = clock() - start
     return new_state, times, maps
 
 

@@ -67,11 +67,16 @@ class SearchPolicy:
 
     def step(self, state: TargetState, maps: np.ndarray, frame_shape: tuple[int, ...]) -> TargetState:
         """The new state from this target's per-scale maps (S x 17 x 17)."""
-        config = self.config
         if not np.isfinite(maps).all():
             return self.hold(state, frame_shape)
+        return self.move(state, self.locate(maps), frame_shape)
+
+    def move(self, state: TargetState, located: tuple[int, tuple[int, int], float],
+             frame_shape: tuple[int, ...]) -> TargetState:
+        """The new state from `locate`'s (scale, peak, response) on this target's maps."""
+        config = self.config
         search_side = self.search_side(state)
-        scale_id, peak, response_peak = self.locate(maps)
+        scale_id, peak, response_peak = located
         if not np.isfinite(response_peak):  # finite maps too large for the bicubic upsampling
             return self.hold(state, frame_shape)
         factor = self.scale_factors[scale_id]
