@@ -66,6 +66,7 @@ class FrameSource(Protocol):
     name: str
     fps: float
     position: int  # the source's index of the frame read() last returned (from 0)
+    skipped: int   # frames passed over because they could not be decoded
 
     def read(self) -> np.ndarray | None: ...
 
@@ -81,6 +82,7 @@ class CaptureSource:
         fps = capture.get(cv2.CAP_PROP_FPS)
         self.fps = float(fps) if np.isfinite(fps) and 0 < fps < 1000 else 30.0
         self.position = -1
+        self.skipped = 0
 
     def read(self) -> np.ndarray | None:
         ok, frame = self.capture.read()
@@ -99,6 +101,7 @@ class IteratorSource:
         self.name = name
         self.fps = float(fps) if fps and np.isfinite(fps) and fps > 0 else 30.0
         self.position = -1
+        self.skipped = 0
 
     def read(self) -> np.ndarray | None:
         # a frame that could not be decoded comes as None (frames(skip_undecodable=True)): a live
@@ -108,6 +111,7 @@ class IteratorSource:
             self.position += 1
             if frame is not None:
                 return frame
+            self.skipped += 1
         return None
 
     def release(self) -> None:
@@ -223,8 +227,10 @@ class LatestFrameBuffer:
 class FrameReader(threading.Thread):
     """Reads a source into a LatestFrameBuffer until the source ends or stop() is called.
 
-    pace_fps releases frame i at i / fps seconds after frame 0 was taken, so that a
-    file plays like a camera would deliver it (a camera or stream paces itself).
+    Each frame goes in with the source's own index (`source.position`). pace_fps
+    releases frame i at (i - first) / fps seconds after the first frame was taken,
+    so that a file plays like a camera would deliver it (a camera or stream paces
+    itself).
     The first frame is held until taken: the initial box is drawn on, or given for, it.
     """
 

@@ -369,7 +369,7 @@ def staged_update(tracker, frame: np.ndarray) -> tuple[object, dict[str, float],
     located = policy.locate(maps)
     times["upsample_peak"] = clock() - start
     start = clock()
-    new_state = policy.move(state, located, frame.shape) if np.isfinite(maps).all() else policy.hold(state, frame.shape)
+    new_state = policy.step_located(state, maps, frame.shape, located)
     times["box_update"] = clock() - start
     return new_state, times, maps
 

@@ -44,7 +44,7 @@ class LiveOptions:
 
 @dataclass
 class LiveResult:
-    indices: np.ndarray         # source frame index of each tracked frame (0 = the first frame read)
+    indices: np.ndarray         # the source's index of each tracked frame (from 0; undecodable frames keep theirs)
     boxes: np.ndarray           # N x 4
     times: np.ndarray           # seconds of init / update per tracked frame
     stats: BufferStats          # frames read, taken, dropped; read == tracked + dropped once stopped
@@ -199,18 +199,27 @@ def run_live(options: LiveOptions, make_tracker: Callable[[], object]) -> int:
         raise InputSourceError(f"{source.name}: no frame could be read")
     if drop:
         write_indexed_boxes(output, result.indices, result.boxes)
-    else:
-        write_boxes(output, result.boxes)
+    else:  # every frame, one line each as `track` writes: an undecodable one repeats the box before it
+        write_boxes(output, fill_gaps(result.indices, result.boxes))
     stats = result.stats
     ending = {"end": "source ended", "quit": "window closed", "interrupt": "stopped by Ctrl-C"}[result.stopped]
     print(f"{len(result.boxes)} frames tracked, {stats.dropped} dropped of {stats.read} read "
-          f"({source.fps:.1f} fps source), {result.fps:.1f} fps tracking, {ending} -> {output}"
+          f"({source.fps:.1f} fps source)" + (f", {source.skipped} undecodable skipped" if source.skipped else "")
+          + f", {result.fps:.1f} fps tracking, {ending} -> {output}"
           + (f", {options.video}" if options.video else ""))
     if result.error is not None:
         raise_reader_error(source.name, result.error)
     if result.video_error is not None:
         raise result.video_error
     return 0
+
+
+def fill_gaps(indices: np.ndarray, boxes: np.ndarray) -> np.ndarray:
+    """One box per source frame from the first tracked to the last; a missing frame repeats the box before it."""
+    if not len(indices):
+        return boxes
+    rows = np.searchsorted(indices, np.arange(indices[0], indices[-1] + 1), side="right") - 1
+    return boxes[rows]
 
 
 def raise_reader_error(name: str, error: BaseException) -> None:

@@ -67,9 +67,14 @@ class SearchPolicy:
 
     def step(self, state: TargetState, maps: np.ndarray, frame_shape: tuple[int, ...]) -> TargetState:
         """The new state from this target's per-scale maps (S x 17 x 17)."""
+        return self.step_located(state, maps, frame_shape, None)
+
+    def step_located(self, state: TargetState, maps: np.ndarray, frame_shape: tuple[int, ...],
+                     located: tuple[int, tuple[int, int], float] | None) -> TargetState:
+        """`step`, with the peak search already done (`located`) when it is not None."""
         if not np.isfinite(maps).all():
             return self.hold(state, frame_shape)
-        return self.move(state, self.locate(maps), frame_shape)
+        return self.move(state, self.locate(maps) if located is None else located, frame_shape)
 
     def move(self, state: TargetState, located: tuple[int, tuple[int, int], float],
              frame_shape: tuple[int, ...]) -> TargetState:

@@ -146,6 +146,15 @@ def test_a_skipped_frame_does_not_shift_the_frame_indices():
     assert [int(frame[0, 0, 0]) for _, frame in taken] == [1, 2, 4, 5]
 
 
+def test_fill_gaps_repeats_the_box_before_a_skipped_frame():
+    from sasiam.tracking.live import fill_gaps
+
+    boxes = np.array([[0, 0, 1, 1], [1, 0, 1, 1], [4, 0, 1, 1]], float)
+    filled = fill_gaps(np.array([1, 2, 4]), boxes)
+    assert filled[:, 0].tolist() == [0, 1, 1, 4]
+    assert fill_gaps(np.array([], int), np.zeros((0, 4))).shape == (0, 4)
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
