@@ -27,8 +27,8 @@ def test_default_tracker_does_not_warn_untrained(recwarn):
 
 
 def test_default_weights_follow_a_held_out_sequence(tmp_path):
-    # Crossing is in the test split: never trained on (the shipped weights score 0.623 on all of it in docs/eval/test_split;
-    # the suite tracks its first half, 60 frames).
+    # Crossing is in the test split: never trained on (the shipped weights score 0.623 on all of it in
+    # docs/eval/test_split; the suite tracks its first half, 60 frames).
     sequence = open_sequence(cut_sequence("Crossing", tmp_path / "Crossing", 60))
     evaluation = evaluate(sasiam.SASiamTracker(precision="auto"), [sequence])  # bf16 only where the CPU has it
     assert evaluation.auc > 0.5, evaluation.auc
