@@ -112,6 +112,17 @@ def test_track_realtime_video_drops_the_frames_the_tracker_is_too_slow_for(tmp_p
     assert int(capture.get(cv2.CAP_PROP_FRAME_COUNT)) == tracked
 
 
+def test_a_file_played_live_refuses_to_start_the_ground_truth_box_on_a_later_frame(tmp_path):
+    sequence = cut_sequence("Crossing", tmp_path / "Crossing", 6, copy=True)
+    (sequence / "img" / "0001.jpg").write_bytes(b"this is not a jpeg")
+    result = run_cli("track", sequence, "--realtime", "--output", tmp_path / "boxes.txt", "--quiet")
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "sasiam: error: Crossing: frame 0 cannot be decoded, and the initial box belongs to it; draw the box on "
+        "the first readable frame with --select"]
+    assert not (tmp_path / "boxes.txt").exists()
+
+
 def test_track_an_mjpeg_http_stream(tmp_path):
     from live_streams import MJPEGServer, sequence_frames
 

@@ -2,14 +2,15 @@
 
 N boxes on a real sequence (its first ground-truth box, or --box, plus N-1
 boxes of the same size spread over the frame on a grid; the cost does not
-depend on where they are, each is a fixed-size crop). A pass is init on frame 0
-then K timed updates over frames held in memory (decoding is not timed); its
-per-frame time is the mean. Every configuration (the single-target
-SASiamTracker, then each N) gets one untimed warm-up pass, then R rounds run one
-pass of each configuration in turn, and the median over the rounds is reported.
-Interleaving matters on a shared machine: load that comes and goes hits the
-single tracker and the batched one alike, so "N separate trackers" (N x the
-single tracker's time, same network) is compared under the same conditions.
+depend on where they are, each is a fixed-size crop). For each N, a pass starts
+one MultiTargetTracker and N separate SASiamTrackers (sharing its network in
+memory) on frame 0, then on each of K frames held in memory (decoding is not
+timed) times the batched update and the N separate updates back to back, in
+alternating order. Pairing them frame by frame matters on a shared machine:
+load that comes and goes hits both sides of a pair alike. One untimed pass of
+one update warms each N up; then R passes per N; reported are the medians of
+the pass means and the median of the per-frame ratios (separate / batched).
+Both sides must give the same boxes (max difference reported).
 """
 from __future__ import annotations
 
@@ -25,22 +26,23 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from ..files import check_writable, write_output
-
 from ..errors import SASiamError
+from ..files import check_writable, write_output
 
 
 @dataclass
 class TargetTiming:
     targets: int
-    seconds_per_frame: float            # one update() of all N targets (median over repeats)
+    seconds_per_frame: float            # one update() of all N targets (median of the pass means)
     fps: float                          # frames per second with N targets
     target_fps: float                   # fps x N: target positions produced per second
     ms_per_target: float                # seconds_per_frame / N, in ms
-    separate_seconds_per_frame: float   # N x the single-tracker time measured in this run
+    separate_seconds_per_frame: float   # N separate trackers' updates of one frame (median of the pass means)
     separate_fps: float
-    speedup: float                      # separate / batched time
-    passes: list[float]                 # the per-frame time of each timed pass
+    speedup: float                      # median over the timed frames of separate / batched time
+    max_box_difference: float           # largest |batched - separate| box coordinate (pixels) in the timed passes
+    passes: list[float]                 # the batched per-frame mean of each timed pass
+    separate_passes: list[float]        # the separate per-frame mean of each timed pass
 
 
 def parse_targets(text: str) -> list[int]:
@@ -73,20 +75,42 @@ def spread_boxes(first, count: int, width: int, height: int) -> list[tuple[float
     return boxes
 
 
-def time_pass(tracker, frames: list[np.ndarray], boxes) -> float:
-    """Mean update time over frames[1:] after init on frames[0]."""
-    tracker.init(frames[0], boxes)
+def timed(update, frame) -> tuple[float, np.ndarray]:
     start = time.perf_counter()
-    for frame in frames[1:]:
-        tracker.update(frame)
-    return (time.perf_counter() - start) / (len(frames) - 1)
+    boxes = update(frame)
+    return time.perf_counter() - start, np.asarray(boxes, dtype=np.float64).reshape(-1, 4)
 
 
-def run_bench(args: argparse.Namespace) -> tuple[list[TargetTiming], list[float], int]:
-    """The timings per N, the single tracker's per-frame time of each pass, and K."""
+def paired_pass(multi, singles, frames: list[np.ndarray], boxes) -> tuple[list[float], list[float], float]:
+    """Init both sides on frames[0]; per later frame the batched and the separate update times, and the
+    largest box difference between the two sides."""
+    multi.init(frames[0], boxes)
+    for single, box in zip(singles, boxes):
+        single.init(frames[0], box)
+
+    def separate(frame):
+        return [single.update(frame) for single in singles]
+
+    batched_times, separate_times, difference = [], [], 0.0
+    for index, frame in enumerate(frames[1:]):
+        if index % 2:
+            separate_time, separate_boxes = timed(separate, frame)
+            batched_time, batched_boxes = timed(multi.update, frame)
+        else:
+            batched_time, batched_boxes = timed(multi.update, frame)
+            separate_time, separate_boxes = timed(separate, frame)
+        batched_times.append(batched_time)
+        separate_times.append(separate_time)
+        difference = max(difference, float(np.abs(batched_boxes - separate_boxes).max()))
+    return batched_times, separate_times, difference
+
+
+def run_bench(args: argparse.Namespace) -> tuple[list[TargetTiming], int]:
+    """The timings per N and K, the number of timed frames per pass."""
     from ..cli import make_tracker
     from ..data.sequences import open_sequence
     from ..tracking.multi import MultiTargetTracker
+    from ..tracking.tracker import SASiamTracker
 
     if args.frames < 1 or args.repeats < 1:
         raise SASiamError("--frames and --repeats must be at least 1")
@@ -99,48 +123,49 @@ def run_bench(args: argparse.Namespace) -> tuple[list[TargetTiming], list[float]
         raise SASiamError(f"{args.input}: needs at least 2 frames (one to start, one to update), has {len(frames)}")
     height, width = frames[0].shape[:2]
 
-    single = make_tracker(args)
-    multi = MultiTargetTracker.from_tracker(single)  # same network in memory
-    configs = [(single, tuple(float(v) for v in first))]
-    configs += [(multi, spread_boxes(first, count, width, height)) for count in args.targets]
-    times: list[list[float]] = [[] for _ in configs]
-    bar = tqdm(total=len(configs) * (args.repeats + 1), desc="bench-targets", unit="pass",
+    loaded = make_tracker(args)
+    multi = MultiTargetTracker.from_tracker(loaded)  # one network in memory for both sides
+    results = []
+    bar = tqdm(total=len(args.targets) * (args.repeats + 1), desc="bench-targets", unit="pass",
                disable=args.quiet, leave=False)
     try:
-        for round_index in range(args.repeats + 1):
-            for index, (tracker, boxes) in enumerate(configs):
-                seconds = time_pass(tracker, frames, boxes)
-                if round_index > 0:  # round 0 warms every configuration up
-                    times[index].append(seconds)
+        for count in args.targets:
+            boxes = spread_boxes(first, count, width, height)
+            singles = [SASiamTracker(backend=loaded.backend, config=loaded.config) for _ in boxes]
+            paired_pass(multi, singles, frames[:2], boxes)  # warm-up: allocations and primitives for this N
+            bar.update(1)
+            batched_means, separate_means, ratios, difference = [], [], [], 0.0
+            for _ in range(args.repeats):
+                batched, separate, pass_difference = paired_pass(multi, singles, frames, boxes)
+                batched_means.append(statistics.fmean(batched))
+                separate_means.append(statistics.fmean(separate))
+                ratios += [s / b for s, b in zip(separate, batched)]
+                difference = max(difference, pass_difference)
                 bar.update(1)
+            batched_time, separate_time = statistics.median(batched_means), statistics.median(separate_means)
+            results.append(TargetTiming(count, batched_time, 1 / batched_time, count / batched_time,
+                                        1000 * batched_time / count, separate_time, 1 / separate_time,
+                                        statistics.median(ratios), difference, batched_means, separate_means))
     finally:
         bar.close()
-    single_time = statistics.median(times[0])
-    results = []
-    for count, passes in zip(args.targets, times[1:]):
-        batched = statistics.median(passes)
-        separate = count * single_time
-        results.append(TargetTiming(count, batched, 1 / batched, count / batched, 1000 * batched / count,
-                                    separate, 1 / separate, separate / batched, passes))
-    return results, times[0], len(frames) - 1
+    return results, len(frames) - 1
 
 
 def command_bench_targets(args: argparse.Namespace) -> int:
     if args.json:
         check_writable(args.json, "JSON file")  # before minutes of timing, not after
-    results, single_passes, updates = run_bench(args)
-    single_time = statistics.median(single_passes)
-    print(f"{args.input}: {updates} frames x {args.repeats} repeats (median), precision {args.precision}; "
-          f"single tracker {1 / single_time:.2f} fps")
-    print(f"{'targets':>7}  {'fps':>7}  {'target-fps':>10}  {'ms/target':>9}  {'N trackers fps':>14}  {'speedup':>7}")
+    results, updates = run_bench(args)
+    print(f"{args.input}: {updates} frames x {args.repeats} passes per N, batched and separate paired frame by "
+          f"frame; precision {args.precision}, backend {args.backend}")
+    print(f"{'targets':>7}  {'fps':>7}  {'target-fps':>10}  {'ms/target':>9}  {'N trackers fps':>14}  {'speedup':>7}"
+          f"  {'box diff':>8}")
     for r in results:
         print(f"{r.targets:7d}  {r.fps:7.2f}  {r.target_fps:10.2f}  {r.ms_per_target:9.1f}  "
-              f"{r.separate_fps:14.2f}  {r.speedup:6.2f}x")
+              f"{r.separate_fps:14.2f}  {r.speedup:6.2f}x  {r.max_box_difference:8.1e}")
     if args.json:
         report = json.dumps({
             "input": str(args.input), "frames": updates, "repeats": args.repeats, "precision": args.precision,
-            "single_seconds_per_frame": single_time, "single_passes": single_passes,
-            "results": [asdict(r) for r in results],
+            "backend": args.backend, "results": [asdict(r) for r in results],
         }, indent=2) + "\n"
         write_output(args.json, lambda temporary: Path(temporary).write_text(report), "JSON file")
         print(f"-> {args.json}")
@@ -156,7 +181,7 @@ def register(commands) -> None:
     parser.add_argument("--targets", type=parse_targets, default=[1, 4, 16], help="target counts (default 1,4,16)")
     parser.add_argument("--box", type=parse_box, help="the first target's box (default: the first ground-truth box)")
     parser.add_argument("--frames", type=int, default=20, help="update frames per pass (default 20)")
-    parser.add_argument("--repeats", type=int, default=3, help="timed passes; the median is reported (default 3)")
+    parser.add_argument("--repeats", type=int, default=3, help="timed passes per N; medians are reported (default 3)")
     parser.add_argument("--json", type=Path, help="also write the numbers here")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     add_tracker_options(parser)

@@ -369,7 +369,7 @@ def staged_update(tracker, frame: np.ndarray) -> tuple[object, dict[str, float],
     located = policy.locate(maps)
     times["upsample_peak"] = clock() - start
     start = clock()
-    new_state = policy.step_located(state, maps, frame.shape, located)
+    new_state = policy.step(state, maps, frame.shape, located)
     times["box_update"] = clock() - start
     return new_state, times, maps
 

@@ -301,9 +301,15 @@ def _wrappers(net):
 
 
 def exported_default(out_dir: str | Path) -> Path:
-    """The shipped weights exported into out_dir, exporting only when no manifest is there yet."""
+    """The shipped weights exported into out_dir, exporting again only when the export there is missing
+    or was made from other weights (an older default)."""
+    from ..weights import default_weights_path
+
     out = Path(out_dir)
-    if not (out / MANIFEST_NAME).is_file():
+    manifest = out / MANIFEST_NAME
+    weights = default_weights_path()
+    current = file_sha256(weights) if weights is not None else None
+    if not manifest.is_file() or OnnxManifest.read(manifest).source_sha256 != current:
         export_onnx(out)
     return out
 

@@ -31,12 +31,19 @@ class SASiamNet(nn.Module):
         return {name: branch.exemplar(context_crop) for name, branch in self.branches().items()}
 
     @torch.no_grad()
-    def responses(self, kernels: dict[str, torch.Tensor], search_crops: torch.Tensor) -> dict[str, torch.Tensor]:
-        """All scales in one batch -> each branch's adjusted score maps, S x 17 x 17."""
-        return {
-            name: branch.score(kernels[name], branch.search(search_crops))[:, 0]
-            for name, branch in self.branches().items()
-        }
+    def responses(self, kernels: dict[str, torch.Tensor], search_crops: torch.Tensor,
+                  trunk_batch: int | None = None) -> dict[str, torch.Tensor]:
+        """Search crops -> each branch's adjusted score maps, S x 17 x 17, with one grouped correlation.
+
+        trunk_batch: run each trunk on at most this many crops at a time (None: all at once).
+        The result is the same; only speed differs (see `TorchBackend`).
+        """
+        def features(branch) -> torch.Tensor:
+            if trunk_batch is None or trunk_batch >= len(search_crops):
+                return branch.search(search_crops)
+            return torch.cat([branch.search(chunk) for chunk in search_crops.split(trunk_batch)])
+
+        return {name: branch.score(kernels[name], features(branch))[:, 0] for name, branch in self.branches().items()}
 
     @staticmethod
     def combine(maps: dict[str, torch.Tensor], lam: float) -> torch.Tensor:

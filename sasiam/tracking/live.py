@@ -75,10 +75,13 @@ class RateMeter:
 def track_live(tracker, reader: FrameReader, box: Sequence[float] | None,
                select: Callable[[np.ndarray], Sequence[float]] | None = None, window=None,
                video: Path | None = None, video_fps: float = 30.0, progress: bool = True,
-               description: str = "live", on_start: Callable[[], None] | None = None) -> LiveResult:
+               description: str = "live", on_start: Callable[[], None] | None = None,
+               box_frame: int | None = None) -> LiveResult:
     """Track whatever the reader delivers until it ends, the window is quit, or Ctrl-C.
 
     `box` is the first frame's box; without one, `select(first_frame)` draws it.
+    `box_frame`: the source index `box` belongs to (a file's ground truth: 0); the
+    first frame delivered must be that one, as in `track_frames`.
     The reader is started here and always stopped before returning.
     """
     buffer = reader.buffer
@@ -94,6 +97,9 @@ def track_live(tracker, reader: FrameReader, box: Sequence[float] | None,
         item = buffer.take()  # None only once the reader has finished without a frame
         if item is not None:
             index, frame = item
+            if box_frame is not None and index != box_frame:
+                raise InputSourceError(f"{description}: frame {box_frame} cannot be decoded, and the initial box "
+                                       f"belongs to it; draw the box on the first readable frame with --select")
             if box is None:
                 box = select(frame)
             start = time.perf_counter()
@@ -167,6 +173,7 @@ def run_live(options: LiveOptions, make_tracker: Callable[[], object]) -> int:
         name = sequence.name
         # --show alone on a file tracks every frame (the reader waits); --realtime drops like a camera
         pace, drop = (sequence.fps, True) if options.realtime else (None, False)
+    box_frame = 0 if options.live is None and not options.select else None
     try:
         output = check_writable(options.output or Path(f"{name}_boxes.txt"), "boxes file")
         if options.video:
@@ -190,7 +197,8 @@ def run_live(options: LiveOptions, make_tracker: Callable[[], object]) -> int:
                   + (", q or Esc" if options.show else "") + " stops", file=sys.stderr, flush=True)
 
     result = track_live(tracker, reader, box, select=select, window=window, video=options.video,
-                        video_fps=source.fps, progress=options.progress, description=name, on_start=announce)
+                        video_fps=source.fps, progress=options.progress, description=name, on_start=announce,
+                        box_frame=box_frame)
     if not len(result.boxes):
         if result.stopped == "interrupt":
             raise KeyboardInterrupt

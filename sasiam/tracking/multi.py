@@ -2,15 +2,16 @@
 
 N independent `SASiamTracker`s run N exemplar forwards at init and N forwards of
 3 search crops per frame. Here the N context crops go through the exemplar
-networks as one batch, and each frame's N x 3 search crops go through each
-branch as one batch followed by one grouped correlation (kernel i repeated for
-target i's scales, see `backends.py`). Per target the result is what a single
-tracker gives: the same `SearchPolicy` turns target i's slice of the maps into
-its new `TargetState`.
+networks as one batch, and each frame's N x 3 search crops go to the backend in
+one call, which scores them with one grouped correlation per branch (kernel i
+repeated for target i's scales, see `backends.py`). Per target the result is
+what a single tracker gives: the same `SearchPolicy` turns target i's slice of
+the maps into its new `TargetState`.
 
-Batching saves only per-call overhead: the networks' work grows with the number
-of crops, so on a CPU N targets cost about N single trackers (`sasiam
-bench-targets` measures it: 1.00-1.06x in a short run on the 2-core machine).
+The trunks' work grows with the number of crops, so on a CPU N targets cost
+about N single trackers (`sasiam bench-targets`: 1.02-1.03x at 4 and 16 targets
+on the 2-core machine); `TorchBackend` runs the trunks one target at a time
+there, because one batch of all crops was slower (0.47x at 16 targets).
 
 Works with `sasiam.tracking.runner.track_frames` (pass the list of boxes as the
 initial box; boxes come back as frames x N x 4). It has no `.box`/`.score`

@@ -65,13 +65,10 @@ class SearchPolicy:
         return np.stack([crop_square(frame, state.center, side * factor, self.config.search_size, state.fill)
                          for factor in self.scale_factors])
 
-    def step(self, state: TargetState, maps: np.ndarray, frame_shape: tuple[int, ...]) -> TargetState:
-        """The new state from this target's per-scale maps (S x 17 x 17)."""
-        return self.step_located(state, maps, frame_shape, None)
-
-    def step_located(self, state: TargetState, maps: np.ndarray, frame_shape: tuple[int, ...],
-                     located: tuple[int, tuple[int, int], float] | None) -> TargetState:
-        """`step`, with the peak search already done (`located`) when it is not None."""
+    def step(self, state: TargetState, maps: np.ndarray, frame_shape: tuple[int, ...],
+             located: tuple[int, tuple[int, int], float] | None = None) -> TargetState:
+        """The new state from this target's per-scale maps (S x 17 x 17); `located` is `locate(maps)`
+        when the caller already has it (the stage bench times the two apart)."""
         if not np.isfinite(maps).all():
             return self.hold(state, frame_shape)
         return self.move(state, self.locate(maps) if located is None else located, frame_shape)

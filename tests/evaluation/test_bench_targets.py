@@ -1,5 +1,6 @@
 """`sasiam bench-targets` plumbing on 2 real frames (no timing claims: the machine is shared)."""
 import json
+import statistics
 
 import pytest
 
@@ -21,18 +22,21 @@ def test_spread_boxes_keep_the_first_and_stay_in_the_frame():
 def test_bench_targets_runs_and_writes_json(tmp_path, capsys):
     out = tmp_path / "bench.json"
     code = main(["bench-targets", str(shared_sequence("Girl")), "--targets", "1,3", "--frames", "2",
-                 "--repeats", "1", "--json", str(out), "--quiet"])
+                 "--repeats", "2", "--json", str(out), "--quiet"])
     assert code == 0
     printed = capsys.readouterr().out
     assert "target-fps" in printed and "speedup" in printed
     report = json.loads(out.read_text())
-    assert report["frames"] == 2 and report["repeats"] == 1 and len(report["single_passes"]) == 1
+    assert report["frames"] == 2 and report["repeats"] == 2 and report["backend"] == "torch"
     assert [r["targets"] for r in report["results"]] == [1, 3]
     for r in report["results"]:
-        assert r["seconds_per_frame"] > 0 and r["passes"] == [r["seconds_per_frame"]]
+        assert len(r["passes"]) == len(r["separate_passes"]) == 2
+        assert r["seconds_per_frame"] == pytest.approx(statistics.median(r["passes"]))
+        assert r["separate_seconds_per_frame"] == pytest.approx(statistics.median(r["separate_passes"]))
         assert r["target_fps"] == pytest.approx(r["fps"] * r["targets"])
-        assert r["separate_seconds_per_frame"] == pytest.approx(r["targets"] * report["single_seconds_per_frame"])
-        assert r["speedup"] == pytest.approx(r["separate_seconds_per_frame"] / r["seconds_per_frame"])
+        assert r["speedup"] > 0
+        # the batched tracker and the N separate ones follow the same boxes
+        assert r["max_box_difference"] < 0.01
 
 
 def test_bench_targets_user_errors(tmp_path, capsys):

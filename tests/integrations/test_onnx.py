@@ -235,3 +235,24 @@ def test_cli_user_errors_are_one_line(tmp_path, capsys):
     assert capsys.readouterr().err.strip().splitlines() == [f"sasiam: error: {not_a_folder}: exists and is not a folder"]
     assert main(["export-onnx", "--out", str(tmp_path / "o"), "--weights", str(tmp_path / "none.safetensors")]) == 2
     assert capsys.readouterr().err.startswith("sasiam: error: ")
+
+
+def test_the_cached_default_export_is_redone_when_the_shipped_weights_change(exported, tmp_path, monkeypatch):
+    """scripts/ keep an export of the default weights in ~/.cache; a new default must not run the old graphs."""
+    import shutil
+
+    from sasiam.integrations import onnx as onnx_module
+
+    exports = []
+    monkeypatch.setattr(onnx_module, "export_onnx", lambda out, **options: exports.append(out))
+    cache = tmp_path / "onnx-default"
+    shutil.copytree(exported[0], cache)
+    assert onnx_module.exported_default(cache) == cache and exports == []  # made from today's weights: kept
+    manifest = json.loads((cache / MANIFEST_NAME).read_text())
+    manifest["source_sha256"] = "0" * 64
+    (cache / MANIFEST_NAME).write_text(json.dumps(manifest))
+    onnx_module.exported_default(cache)
+    assert exports == [cache]
+    (cache / MANIFEST_NAME).unlink()
+    onnx_module.exported_default(cache)
+    assert exports == [cache, cache]

@@ -45,6 +45,15 @@ def test_every_branch_gives_17x17_per_scale_at_tracking_time(net, crops):
     assert torch.allclose(combined, 0.3 * maps["appearance"] + 0.7 * maps["semantic"])
 
 
+def test_trunks_run_in_chunks_give_the_maps_of_one_batch(net, crops):
+    kernels = net.exemplar(crops[:1])
+    whole = net.responses(kernels, crops)
+    for trunk_batch in (1, 2):
+        chunked = net.responses(kernels, crops, trunk_batch=trunk_batch)
+        for name, value in whole.items():
+            assert torch.allclose(chunked[name], value, atol=1e-4), (name, trunk_batch)
+
+
 def test_training_geometry_gives_15x15(net):
     crops239 = torch.rand(2, 3, 239, 239) * 255
     with torch.no_grad():

@@ -48,7 +48,12 @@ def test_boxes_equal_independent_single_trackers(multi, frames, single_runs):
     assert np.ptp(result.boxes[-1, :, 0]) > 50
 
 
-def test_one_batched_forward_per_network_and_one_grouped_correlation(multi, frames, monkeypatch):
+@pytest.mark.parametrize("per_target_trunks", [False, True], ids=["one-batch", "per-target-trunks"])
+def test_one_batched_forward_per_network_and_one_grouped_correlation(multi, frames, monkeypatch, per_target_trunks):
+    """One trunk forward of all 9 crops (a GPU), or 3 of one target's 3 crops (the CPU default); either
+    way one grouped correlation per branch."""
+    assert multi.backend.per_target_trunks  # the default on a CPU
+    monkeypatch.setattr(multi.backend, "per_target_trunks", per_target_trunks)
     forwards, correlations = [], []
     net = multi.backend.net
     hooks = [net.appearance.net.register_forward_hook(lambda m, i, o: forwards.append(("anet", i[0].shape[0]))),
@@ -65,7 +70,8 @@ def test_one_batched_forward_per_network_and_one_grouped_correlation(multi, fram
         assert sorted(forwards) == [("anet", 3), ("snet", 3)]
         forwards.clear()
         multi.update(frames[1])
-        assert sorted(forwards) == [("anet", 9), ("snet", 9)]
+        batches = [3, 3, 3] if per_target_trunks else [9]
+        assert sorted(forwards) == [("anet", b) for b in batches] + [("snet", b) for b in batches]
         assert correlations == [9, 9]  # one grouped correlation per branch over all 3 targets x 3 scales
     finally:
         for hook in hooks:
