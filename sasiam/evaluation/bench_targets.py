@@ -105,8 +105,8 @@ def paired_pass(multi, singles, frames: list[np.ndarray], boxes) -> tuple[list[f
     return batched_times, separate_times, difference
 
 
-def run_bench(args: argparse.Namespace) -> tuple[list[TargetTiming], int]:
-    """The timings per N and K, the number of timed frames per pass."""
+def run_bench(args: argparse.Namespace) -> tuple[list[TargetTiming], int, str]:
+    """The timings per N, K (the number of timed frames per pass), and the precision that ran."""
     from ..cli import make_tracker
     from ..data.sequences import open_sequence
     from ..tracking.multi import MultiTargetTracker
@@ -148,15 +148,16 @@ def run_bench(args: argparse.Namespace) -> tuple[list[TargetTiming], int]:
                                         statistics.median(ratios), difference, batched_means, separate_means))
     finally:
         bar.close()
-    return results, len(frames) - 1
+    return results, len(frames) - 1, getattr(loaded.backend, "precision", "fp32")
 
 
 def command_bench_targets(args: argparse.Namespace) -> int:
     if args.json:
         check_writable(args.json, "JSON file")  # before minutes of timing, not after
-    results, updates = run_bench(args)
+    results, updates, precision = run_bench(args)
     print(f"{args.input}: {updates} frames x {args.repeats} passes per N, batched and separate paired frame by "
-          f"frame; precision {args.precision}, backend {args.backend}")
+          f"frame; precision {precision}, backend {args.backend}; fps: median of pass means, speedup: median of "
+          f"per-frame ratios")
     print(f"{'targets':>7}  {'fps':>7}  {'target-fps':>10}  {'ms/target':>9}  {'N trackers fps':>14}  {'speedup':>7}"
           f"  {'box diff':>8}")
     for r in results:
@@ -164,7 +165,7 @@ def command_bench_targets(args: argparse.Namespace) -> int:
               f"{r.separate_fps:14.2f}  {r.speedup:6.2f}x  {r.max_box_difference:8.1e}")
     if args.json:
         report = json.dumps({
-            "input": str(args.input), "frames": updates, "repeats": args.repeats, "precision": args.precision,
+            "input": str(args.input), "frames": updates, "repeats": args.repeats, "precision": precision,
             "backend": args.backend, "results": [asdict(r) for r in results],
         }, indent=2) + "\n"
         write_output(args.json, lambda temporary: Path(temporary).write_text(report), "JSON file")

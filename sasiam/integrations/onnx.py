@@ -309,7 +309,11 @@ def exported_default(out_dir: str | Path) -> Path:
     manifest = out / MANIFEST_NAME
     weights = default_weights_path()
     current = file_sha256(weights) if weights is not None else None
-    if not manifest.is_file() or OnnxManifest.read(manifest).source_sha256 != current:
+    try:
+        found = OnnxManifest.read(manifest) if manifest.is_file() else None
+    except CheckpointError:  # damaged, or written by a sasiam with another export format
+        found = None
+    if found is None or found.source_sha256 != current or found.branches != BRANCH_ORDER:
         export_onnx(out)
     return out
 

@@ -253,6 +253,14 @@ def test_the_cached_default_export_is_redone_when_the_shipped_weights_change(exp
     (cache / MANIFEST_NAME).write_text(json.dumps(manifest))
     onnx_module.exported_default(cache)
     assert exports == [cache]
+    manifest["source_sha256"] = json.loads((exported[0] / MANIFEST_NAME).read_text())["source_sha256"]
+    manifest["branches"] = ["appearance"]  # the right weights, but one branch only
+    (cache / MANIFEST_NAME).write_text(json.dumps(manifest))
+    onnx_module.exported_default(cache)
+    assert exports == [cache] * 2
+    (cache / MANIFEST_NAME).write_text("{not json")
+    onnx_module.exported_default(cache)
+    assert exports == [cache] * 3
     (cache / MANIFEST_NAME).unlink()
     onnx_module.exported_default(cache)
-    assert exports == [cache, cache]
+    assert exports == [cache] * 4
