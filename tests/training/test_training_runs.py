@@ -13,7 +13,7 @@ from safetensors.torch import load_file
 
 from conftest import SHARED_SEQUENCES, cut_sequence
 
-TINY = ["--set", "epochs=3", "--set", "pairs_per_epoch=64", "--set", "momentum=0.9", "--set", "workers=0"]
+TINY = ["--set", "epochs=3", "--set", "pairs_per_epoch=48", "--set", "momentum=0.9", "--set", "workers=0"]
 
 
 @pytest.fixture(scope="module")
@@ -141,7 +141,7 @@ def test_joint_training_option_trains_both_branches_through_one_loss(workspace):
     run_dir = workspace[0] / "joint"
     command = train_command("joint", workspace, run_dir)
     command[command.index("epochs=3")] = "epochs=1"
-    command[command.index("pairs_per_epoch=64")] = "pairs_per_epoch=16"
+    command[command.index("pairs_per_epoch=48")] = "pairs_per_epoch=16"
     result = subprocess.run(command, capture_output=True, text=True, timeout=900)
     assert result.returncode == 0, result.stderr[-2000:]
     from sasiam.checkpoint import load_checkpoint
