@@ -24,6 +24,7 @@ from sasiam import SASiamTracker  # noqa: E402
 from sasiam.data.sequences import open_sequence  # noqa: E402
 from sasiam.data.shared import shared_sequences_root  # noqa: E402
 from sasiam.evaluation.metrics import overlaps  # noqa: E402
+from sasiam.tracking.runner import track_frames  # noqa: E402
 
 SEQUENCES = {"votlt_skiing_half": None, "Jogging-1": 120, "FaceOcc1": 100, "uav123_10fps_wakeboard10": 80,
              "uav123_10fps_person11_half": 150, "uav123_10fps_boat1_half": 150}
@@ -34,17 +35,12 @@ def peaks(tracker: SASiamTracker, folder: Path, frames: int | None) -> tuple[np.
     """Per frame after the first: response peak, IoU with the ground truth, whether the target is absent."""
     sequence = open_sequence(folder)
     truth = sequence.groundtruth if frames is None else sequence.groundtruth[:frames]
-    stream = islice(sequence.frames(), len(truth))
-    tracker.init(next(stream), truth[0])
-    scores, boxes = [], []
-    for frame in stream:
-        boxes.append(tracker.update(frame))
-        scores.append(tracker.score)
-    truth = truth[1:]
+    result = track_frames(tracker, islice(sequence.frames(), len(truth)), truth[0], progress=False)
+    scores, boxes, truth = result.scores[1:], result.boxes[1:], truth[1:]
     absent = ~np.isfinite(truth).all(axis=1)
     iou = np.zeros(len(truth))
-    iou[~absent] = overlaps(np.array(boxes)[~absent], truth[~absent])
-    return np.array(scores), iou, absent
+    iou[~absent] = overlaps(boxes[~absent], truth[~absent])
+    return scores, iou, absent
 
 
 def describe(name: str, values: np.ndarray) -> str:
