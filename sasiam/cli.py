@@ -6,7 +6,7 @@ import sys
 import warnings
 from pathlib import Path
 
-from .config import PRECISION_CHOICES
+from .config import DEFAULT_LAMBDA, PRECISION_CHOICES
 from .errors import SASiamError
 from .files import check_writable
 
@@ -166,21 +166,34 @@ def command_demo(args: argparse.Namespace) -> int:
 
 def parse_source(text: str) -> tuple[str, str]:
     kind, separator, root = text.partition(":")
-    if not separator or kind not in ("otb", "vid", "got10k", "lasot"):
-        raise argparse.ArgumentTypeError(f"--data takes KIND:ROOT with KIND in otb, vid, got10k, lasot; got {text!r}")
+    from .data.datasets import DATASET_KINDS
+
+    if not separator or kind not in DATASET_KINDS:
+        raise argparse.ArgumentTypeError(f"--data takes KIND:ROOT with KIND in {', '.join(DATASET_KINDS)}; got {text!r}")
     return kind, root
 
 
 def command_train(args: argparse.Namespace) -> int:
     from .training.config import TrainConfig
     from .training.experiments import load_split, override, run_training
+    from .training.settings import load_experiment
 
+    base, data, split_file, val_root = TrainConfig(branch=args.branch), args.data, args.split, args.val_root
+    if args.settings:
+        experiment = load_experiment(args.settings, args.branch)
+        base = experiment.config
+        data = data or experiment.data
+        split_file = split_file or experiment.split
+        val_root = val_root or (Path(experiment.val_root) if experiment.val_root else None)
+    if not data:
+        raise SASiamError("train: give --data KIND:ROOT (or --settings NAME whose DATA lists the sources)")
     try:
-        config = override(TrainConfig(branch=args.branch), args.set or [])
+        config = override(base, args.set or [])
     except ValueError as error:
         raise SASiamError(str(error)) from None
-    split = None if args.split == "none" else load_split(None if args.split == "default" else args.split)
-    run_training(config, args.data, args.run_dir, args.cache_dir, split=split, validation_root=args.val_root,
+    split_file = split_file or "default"
+    split = None if split_file == "none" else load_split(None if split_file == "default" else split_file)
+    run_training(config, data, args.run_dir, args.cache_dir, split=split, validation_root=val_root,
                  resume=args.resume, progress=not args.quiet, snet_weights=args.snet_weights)
     print(f"training finished: {args.run_dir}")
     return 0
@@ -218,15 +231,44 @@ def split_names(spec: str) -> list[str]:
     return split[part]
 
 
+def eval_trackers(args: argparse.Namespace) -> tuple[list[str], list[str] | None]:
+    """The --tracker specs and their --label names (None: derived from the specs). Re-scoring without
+    --tracker takes the trackers, and labels, of OUT/report.json."""
+    import json
+
+    specs, labels = args.tracker, args.label
+    saved = args.out / "report.json"
+    if not specs and args.rescore and saved.is_file():
+        try:
+            entries = list(json.loads(saved.read_text()).values())
+            specs = [entry["spec"] for entry in entries]
+        except (ValueError, KeyError, TypeError, AttributeError):
+            raise SASiamError(f"{saved}: not a report.json of `sasiam eval`; "
+                              "name the trackers with --tracker") from None
+        if labels is None and all(entry.get("label") for entry in entries):
+            labels = [entry["label"] for entry in entries]
+    specs = specs or ["sasiam"]
+    if labels is not None:
+        if len(labels) != len(specs):
+            raise SASiamError(f"{len(labels)} --label for {len(specs)} --tracker: give one --label per --tracker, "
+                              "in the same order (or no --label for names derived from the specs)")
+        repeated = sorted({label for label in labels if labels.count(label) > 1})
+        if repeated:
+            raise SASiamError(f"--label {repeated[0]!r} given twice: each tracker needs its own label")
+    return specs, labels
+
+
 def command_eval(args: argparse.Namespace) -> int:
     from .data.benchmarks import BENCHMARKS, load_benchmark
     from .evaluation.benchmark import Shard, run_benchmark, score_results, shard_group
     from .evaluation.report import write_report
-    from .evaluation.trackers import parse_tracker_spec
+    from .evaluation.trackers import check_tracker_files, parse_tracker_spec
 
-    specs = args.tracker or ["sasiam"]
+    specs, labels = eval_trackers(args)
     for spec in specs:
-        parse_tracker_spec(spec)  # fail on a bad spec before any work
+        parsed = parse_tracker_spec(spec)  # fail on a bad spec before any work
+        if not args.rescore:
+            check_tracker_files(parsed)  # and on model files the tracker would not find
     if not args.data.is_dir():
         raise SASiamError(f"{args.data}: no such folder ({BENCHMARKS[args.dataset].title}: "
                           f"expected {BENCHMARKS[args.dataset].layout})")
@@ -244,15 +286,15 @@ def command_eval(args: argparse.Namespace) -> int:
     if shard.rank != 0:
         print(f"rank {shard.rank}/{shard.world}: done; rank 0 writes the report")
         return 0
-    report = score_results(specs, sequences, args.out)
+    report = score_results(specs, sequences, args.out, labels=labels)
     title = BENCHMARKS[args.dataset].title if args.dataset != "folder" else args.data.name
     write_report(report, args.out, title=args.title or f"{title} ({len(sequences)} sequences)")
-    for name, entry in report.items():
+    for entry in report.values():
         if "auc" in entry:
-            print(f"{name:40s} AUC {entry['auc']:.3f}  precision {entry['precision']:.3f}  {entry['fps']:.1f} fps"
-                  + (f"  ({len(entry['failed'])} failed)" if entry["failed"] else ""))
+            print(f"{entry['label']:30s} AUC {entry['auc']:.3f}  precision {entry['precision']:.3f}  "
+                  f"{entry['fps']:.1f} fps" + (f"  ({len(entry['failed'])} failed)" if entry["failed"] else ""))
         else:
-            print(f"{name:40s} failed on every sequence")
+            print(f"{entry['label']:30s} failed on every sequence")
     print(f"report: {args.out / 'report.md'}")
     return 0
 
@@ -301,9 +343,12 @@ def build_parser() -> argparse.ArgumentParser:
     demo.set_defaults(handler=command_demo)
     train = commands.add_parser("train", help="train one branch (the paper trains them separately)")
     train.add_argument("branch", choices=("appearance", "semantic", "joint"))
-    train.add_argument("--data", type=parse_source, action="append", required=True,
+    train.add_argument("--settings", metavar="NAME|FILE.py",
+                       help="an experiment's settings module (sasiam/training/settings/NAME.py, e.g. 'shipped', or a "
+                            ".py file): its data, split and this branch's TrainConfig; the other options override it")
+    train.add_argument("--data", type=parse_source, action="append",
                        help="KIND:ROOT, repeatable; KIND in otb (folder of OTB-layout sequences), vid, got10k, lasot")
-    train.add_argument("--split", default="default",
+    train.add_argument("--split",
                        help="JSON with train/val/test sequence names for otb sources ('default': the shipped split "
                             "of ../shared/sequences; 'none': use every sequence)")
     train.add_argument("--val-root", type=Path, help="folder holding the split's validation sequences (val AUC per epoch)")
@@ -328,14 +373,21 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--allow-missing", action="store_true",
                           help="evaluate the benchmark's sequences that are present, with a warning for the others")
     evaluate.add_argument("--tracker", action="append",
-                          help="sasiam[:branches=..,lam=..,weights=..,precision=..] | opencv:csrt | opencv:kcf (repeatable)")
+                          help="sasiam[:branches=..,lam=..,weights=..,precision=..] | opencv:csrt | opencv:kcf | "
+                               "opencv:nano[,models=DIR] (NanoTrack v2's ONNX models; default DIR: "
+                               "../shared/baselines/nanotrackv2) (repeatable; with --rescore, default: the trackers "
+                               "of OUT/report.json)")
+    evaluate.add_argument("--label", action="append",
+                          help="name of the --tracker in the same position in legends and tables (one per --tracker, "
+                               "in order); default: derived from the spec ('SA-Siam (appearance only)', "
+                               "'OpenCV CSRT', 'NanoTrack (OpenCV)', ...). Result folders keep the spec's name")
     evaluate.add_argument("--sequences", help="comma-separated subset of sequence names")
     evaluate.add_argument("--split", help="train|val|test of the shipped split, or FILE.json:NAME")
     evaluate.add_argument("--out", type=Path, default=Path("eval_output"))
     evaluate.add_argument("--workers", type=int, default=1, help="parallel worker processes")
     evaluate.add_argument("--rerun", action="store_true", help="run again even where results exist")
     evaluate.add_argument("--rescore", action="store_true", help="only score the saved results")
-    evaluate.add_argument("--title")
+    evaluate.add_argument("--title", help="title of report.md and the plots (a long one is wrapped to fit)")
     evaluate.add_argument("--quiet", action="store_true")
     evaluate.set_defaults(handler=command_eval)
 
@@ -343,7 +395,7 @@ def build_parser() -> argparse.ArgumentParser:
     assemble.add_argument("--appearance", type=Path, required=True)
     assemble.add_argument("--semantic", type=Path, required=True)
     assemble.add_argument("--out", type=Path, required=True)
-    assemble.add_argument("--lam", type=float, default=0.3)
+    assemble.add_argument("--lam", type=float, default=DEFAULT_LAMBDA)
     assemble.add_argument("--half", action="store_true", help="store fp16 tensors (half the size)")
     assemble.set_defaults(handler=command_assemble)
 

@@ -13,6 +13,10 @@ PRECISION_CHOICES = ("fp32", "bf16", "int8", "auto")
 Backbone = Literal["efficientnet_lite0", "alexnet"]
 Branches = Literal["both", "appearance", "semantic"]
 
+# The paper's weight of the appearance map, h = lam * h_a + (1 - lam) * h_s (Sec. 3.4); checkpoints carry
+# the lambda picked on validation, which replaces this default.
+DEFAULT_LAMBDA = 0.3
+
 
 @dataclass(frozen=True)
 class ModelConfig:
@@ -42,7 +46,7 @@ class TrackerConfig:
     window_influence: float = 0.176
     min_scale: float = 0.2              # target size clamped to [0.2, 5] x the initial size
     max_scale: float = 5.0
-    lam: float = 0.3                    # h = lam * h_a + (1 - lam) * h_s
+    lam: float = DEFAULT_LAMBDA         # h = lam * h_a + (1 - lam) * h_s
 
     @property
     def upscaled_size(self) -> int:
@@ -71,4 +75,4 @@ def from_dict(cls: type, values: dict[str, Any]) -> Any:
     return cls(**{k: v for k, v in values.items() if k in names})
 
 
-__all__ = ["ModelConfig", "TrackerConfig", "Backbone", "Branches", "replace", "to_dict", "from_dict", "field"]
+__all__ = ["DEFAULT_LAMBDA", "ModelConfig", "TrackerConfig", "Backbone", "Branches", "replace", "to_dict", "from_dict", "field"]

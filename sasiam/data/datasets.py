@@ -12,7 +12,8 @@ Supported layouts (nothing is ever downloaded; a missing layout raises
 * ``"vid"``    -- ILSVRC2015-VID (``Annotations/VID/<subset>/...`` XML files and
   ``Data/VID/<subset>/...`` JPEGs);
 * ``"got10k"`` -- GOT-10k (``<split>/list.txt`` and one folder per sequence);
-* ``"lasot"``  -- LaSOT (``<category>/<category>-<n>/img/``).
+* ``"lasot"``  -- LaSOT (``<category>/<category>-<n>/img/``);
+* ``"crops"``  -- SiamFC-style curated 255 crops (``<video>/crops.tsv`` + ``NNNNNN.jpg``).
 
 Loading only *lists* frame files, it never opens them, so a large dataset loads
 quickly. Tracks with fewer than 2 visible frames are dropped, since a training
@@ -47,7 +48,9 @@ __all__ = [
     "load_vid",
     "load_got10k",
     "load_lasot",
+    "load_crops",
     "load_dataset",
+    "sequence_group",
     "split_tracks",
     "DATASET_KINDS",
 ]
@@ -68,6 +71,14 @@ class Track:
     frame_paths: list[Path]
     boxes: np.ndarray  # N x 4 float64 x,y,w,h (0-based pixels)
     visible: np.ndarray  # N bool: target present and box usable
+    # Frame numbers in the source video when the listed frames are a subsample of it (curated crops);
+    # pairs are drawn at most `max_frame_gap` apart in these numbers. None: frame i is number i.
+    frame_numbers: np.ndarray | None = None
+    # Frames that are already SiamFC-curated crops (target centred, exemplar = the central 127 of 255):
+    # the crop cache takes them as they are instead of cutting them again.
+    curated: bool = False
+    # Sampling group (`pairs.sample_pairs` draws a group, then a video): "ground" or "aerial".
+    group: str = "ground"
 
     def __len__(self) -> int:
         return len(self.frame_paths)
@@ -77,9 +88,22 @@ class Track:
         """The video the track comes from (the name up to the first '/')."""
         return self.name.split("/", 1)[0]
 
+    def numbers(self) -> np.ndarray:
+        """Each listed frame's number in the source video."""
+        return np.arange(len(self.frame_paths)) if self.frame_numbers is None else np.asarray(self.frame_numbers)
+
     @property
     def num_visible(self) -> int:
         return int(np.count_nonzero(self.visible))
+
+
+AERIAL_PREFIXES = ("uav", "dtb", "uavdt")
+
+
+def sequence_group(name: str) -> str:
+    """"aerial" for drone footage (UAV123, DTB70, UAVDT: the shared sequences and crops name them so), else
+    "ground". Pairs are balanced between the two groups so that many drone videos do not dominate."""
+    return "aerial" if name.lower().startswith(AERIAL_PREFIXES) else "ground"
 
 
 def usable(boxes: np.ndarray, min_size: float = 2.0) -> np.ndarray:
@@ -176,7 +200,7 @@ def load_otb_folder(root: str | Path) -> list[Track]:
         frames = list_images(folder / "img")
         boxes = read_boxes(_otb_groundtruth(folder))
         cut = _truncate(folder.name, report, frames=frames, boxes=boxes)
-        track = Track(folder.name, cut["frames"], cut["boxes"], usable(cut["boxes"]))
+        track = Track(folder.name, cut["frames"], cut["boxes"], usable(cut["boxes"]), group=sequence_group(folder.name))
         if _keep(track):
             tracks.append(track)
     report.emit()
@@ -435,8 +459,60 @@ def load_lasot(
 
 # ----------------------------------------------------------------------------- one entry point
 
+CROPS_COLUMNS = ("frame", "x", "y", "w", "h", "frame_w", "frame_h", "scale")
+CURATED_CROP_SIZE = 255
+
+
+def _is_crops_video(folder: Path) -> bool:
+    return (folder / "crops.tsv").is_file()
+
+
+def load_crops(root: str | Path) -> list[Track]:
+    """SiamFC-style curated crops (the layout of ``../shared/training/README.md``, as SiamFC's curated
+    ILSVRC-VID and pysot's crop511 sets): one folder per video with ``NNNNNN.jpg`` 255x255 crops, each
+    centred on the target with SiamFC's context, and ``crops.tsv`` (``frame x y w h frame_w frame_h scale``).
+
+    Each crop becomes a frame of the track with its box in crop pixels: centred in the crop (continuous
+    centre 127.5, the middle of pixel 127) with size (w, h) x scale. Frames keep their numbers in the
+    source video (`Track.frame_numbers`), so `max_frame_gap` counts real video frames. `root` may also be
+    one video folder. Rows whose crop file is missing or whose box is unusable are left out, with a
+    `DatasetWarning`."""
+    root = Path(root)
+    _require_dir(root, "curated crops folder")
+    folders = [root] if _is_crops_video(root) else sorted(
+        (p for p in root.iterdir() if p.is_dir() and _is_crops_video(p)), key=natural_key)
+    if not folders:
+        raise InputSourceError(f"{root}: no curated-crops video (a subfolder with crops.tsv and NNNNNN.jpg crops)")
+    report = _Report("crops")
+    tracks = []
+    centre = CURATED_CROP_SIZE / 2
+    for folder in folders:
+        table = folder / "crops.tsv"
+        lines = [line.split("\t") for line in table.read_text().splitlines() if line.strip()]
+        if not lines or tuple(lines[0]) != CROPS_COLUMNS:
+            raise InputSourceError(f"{table}: expected the header {' '.join(CROPS_COLUMNS)} (tab-separated)")
+        try:
+            rows = np.array([[float(value) for value in line] for line in lines[1:]], dtype=np.float64).reshape(-1, 8)
+        except ValueError:
+            raise InputSourceError(f"{table}: every row needs 8 numbers ({' '.join(CROPS_COLUMNS)})") from None
+        numbers = rows[:, 0].astype(np.int64)
+        paths = [folder / f"{number:06d}.jpg" for number in numbers]
+        present = np.array([path.is_file() for path in paths], dtype=bool)
+        if not present.all():
+            report.add("video(s) with crops listed in crops.tsv but missing", f"{folder.name} ({(~present).sum()})")
+        size = rows[:, 3:5] * rows[:, 7:8]
+        boxes = np.column_stack([centre - size / 2, size])
+        track = Track(folder.name, paths, boxes, usable(boxes) & present & (rows[:, 7] > 0),
+                      frame_numbers=numbers, curated=True, group=sequence_group(folder.name))
+        if _keep(track):
+            tracks.append(track)
+    report.emit()
+    return tracks
+
+
 DATASET_KINDS = {
     "otb": load_otb_folder,
+    "crops": load_crops,
     "vid": load_vid,
     "got10k": load_got10k,
     "lasot": load_lasot,
@@ -444,7 +520,7 @@ DATASET_KINDS = {
 
 
 def load_dataset(kind: str, root: str | Path, **options) -> list[Track]:
-    """Tracks of a dataset of `kind` ("otb", "vid", "got10k", "lasot") at `root`;
+    """Tracks of a dataset of `kind` ("otb", "vid", "got10k", "lasot", "crops") at `root`;
     `options` go to the matching ``load_*`` function."""
     key = kind.lower().replace("-", "").replace("_", "")
     if key not in DATASET_KINDS:

@@ -6,7 +6,7 @@ Layout of DIR (what other tools read):
     DIR/results/<tracker>/<sequence>_time.txt    seconds per frame
     DIR/results/<tracker>/<sequence>.error       why a sequence failed (then no .txt)
     DIR/shards/rank-<r>-of-<w>.tsv               under torchrun: the runs each rank did
-    DIR/report.json, DIR/report.md, DIR/*.png
+    DIR/report.json, DIR/report.md, DIR/*.png   (legends and tables show each tracker's label)
 
 Sequences come from `sasiam.data.benchmarks.load_benchmark` (any benchmark, already
 cut to the evaluated frames); a job carries its `Sequence` itself, which pickles, so
@@ -38,7 +38,7 @@ from ..data.benchmarks import read_attributes
 from ..data.sequences import Sequence, open_sequence
 from ..errors import SASiamError
 from .metrics import aggregate, score_sequence
-from .trackers import build_tracker, parse_tracker_spec
+from .trackers import build_tracker, default_labels, parse_tracker_spec
 
 # Ranks wait at a barrier for the slowest one; a whole benchmark on one CPU can take many hours.
 SHARD_TIMEOUT = timedelta(hours=48)
@@ -171,11 +171,16 @@ def attribute_entry(scores: list) -> dict:
             "success_curve": overall.success_curve.tolist()}
 
 
-def score_results(specs: list[str], sequences: list[Sequence | Path], out_dir: Path) -> dict:
-    """report.json's content, from the saved result files only."""
+def score_results(specs: list[str], sequences: list[Sequence | Path], out_dir: Path,
+                  labels: list[str] | None = None) -> dict:
+    """report.json's content, from the saved result files only; keyed by result folder name, each
+    entry with its spec and the label legends and tables show (default: `default_labels(specs)`)."""
+    if labels is not None and len(labels) != len(specs):
+        raise SASiamError(f"{len(labels)} labels for {len(specs)} trackers: give one label per tracker, in order")
+    labels = list(labels) if labels is not None else default_labels(specs)
     report: dict = {}
     sequences = [_as_sequence(s) for s in sequences]  # opened once, scored per tracker
-    for spec_text in specs:
+    for spec_text, label in zip(specs, labels):
         name = parse_tracker_spec(spec_text).name
         per_sequence, scores, failed, by_attribute = {}, [], {}, {}
         frames, seconds = 0, 0.0
@@ -202,7 +207,7 @@ def score_results(specs: list[str], sequences: list[Sequence | Path], out_dir: P
                                            "frames": int(len(boxes))}
             for attribute in sequence.attributes:
                 by_attribute.setdefault(attribute, []).append(score)
-        entry = {"spec": spec_text, "sequences": per_sequence, "failed": failed}
+        entry = {"spec": spec_text, "label": label, "sequences": per_sequence, "failed": failed}
         if scores:
             overall = aggregate(scores)
             entry.update(auc=overall.auc, precision=overall.precision,

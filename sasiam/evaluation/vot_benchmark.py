@@ -190,7 +190,7 @@ def parse_interval(text: str) -> tuple[int, int]:
 
 
 def command_eval_vot(args: argparse.Namespace) -> int:
-    from .trackers import parse_tracker_spec
+    from .trackers import check_tracker_files, parse_tracker_spec
 
     interval = args.eao_interval or EAO_PRESETS[args.eao_preset or "vot2016"]
     settings = VOTSettings(eao_interval=interval)
@@ -198,7 +198,10 @@ def command_eval_vot(args: argparse.Namespace) -> int:
         raise SASiamError("give at least one --tracker (or --rescore to score what OUT/results holds)")
     names = {}
     for spec in args.tracker or []:
-        names[parse_tracker_spec(spec).name] = spec  # a bad spec fails here, before any work
+        parsed = parse_tracker_spec(spec)  # a bad spec fails here, before any work
+        if not args.rescore:
+            check_tracker_files(parsed)  # as do model files the tracker would not find
+        names[parsed.name] = spec
     folders = find_sequences(args.data, args.sequences.split(",") if args.sequences else None)
     sequences = [open_vot_sequence(folder) for folder in folders]
     if not args.rescore:
@@ -232,7 +235,8 @@ def register(commands) -> None:
                         help="folder of VOT-layout sequences (list.txt, groundtruth.txt, color/) or of OTB-layout "
                              "sequences (img/, groundtruth_original.txt or groundtruth_rect.txt)")
     parser.add_argument("--tracker", action="append",
-                        help="sasiam[:branches=..,lam=..,weights=..,precision=..] | opencv:csrt | opencv:kcf (repeatable)")
+                        help="sasiam[:branches=..,lam=..,weights=..,precision=..] | opencv:csrt | opencv:kcf | "
+                             "opencv:nano[,models=DIR] (repeatable)")
     parser.add_argument("--out", type=Path, required=True, help="results and report.json/report.md go here")
     interval = parser.add_mutually_exclusive_group()
     interval.add_argument("--eao-interval", type=parse_interval, metavar="LOW,HIGH",

@@ -14,7 +14,7 @@ from typing import Sequence
 import cv2
 import numpy as np
 
-from ..config import Backbone, Branches, TrackerConfig
+from ..config import DEFAULT_LAMBDA, Backbone, Branches, TrackerConfig
 from ..errors import InvalidOptionError
 from . import geometry
 from .crops import crop_square
@@ -173,7 +173,7 @@ class SASiamTracker:
         self._setup(config)
 
     @classmethod
-    def from_network(cls, net, lam: float = 0.3, config: TrackerConfig | None = None,
+    def from_network(cls, net, lam: float = DEFAULT_LAMBDA, config: TrackerConfig | None = None,
                      device: str = "cpu", precision: str = "fp32") -> "SASiamTracker":
         """A tracker around a network already in memory (validation during training, tuning lambda)."""
         from .backends import TorchBackend

@@ -7,6 +7,7 @@ from pathlib import Path
 
 
 from ..checkpoint import load_checkpoint, save_checkpoint
+from ..config import DEFAULT_LAMBDA
 from ..errors import CheckpointError
 from ..evaluation.otb import evaluate
 from ..models.factory import network_from_checkpoint
@@ -15,7 +16,7 @@ from ..tracking.tracker import SASiamTracker
 LAMBDA_GRID = (0.1, 0.3, 0.5, 0.7, 0.9)
 
 
-def assemble(appearance_path: str | Path, semantic_path: str | Path, out: str | Path, lam: float = 0.3,
+def assemble(appearance_path: str | Path, semantic_path: str | Path, out: str | Path, lam: float = DEFAULT_LAMBDA,
              half: bool = False) -> Path:
     appearance = load_checkpoint(appearance_path)
     semantic = load_checkpoint(semantic_path)
@@ -47,7 +48,7 @@ def tune_lambda(weights: str | Path, sequences, out: str | Path, grid=LAMBDA_GRI
         results[lam] = evaluate(tracker, sequences).auc
         if progress:
             print(f"lambda {lam:.1f}: validation AUC {results[lam]:.4f}")
-    best = max(results, key=lambda lam: (results[lam], -abs(lam - 0.3)))
+    best = max(results, key=lambda lam: (results[lam], -abs(lam - DEFAULT_LAMBDA)))
     info = dict(checkpoint.info, lambda_grid=json.dumps({f"{k:.1f}": round(v, 4) for k, v in results.items()}),
                 lambda_sequences=json.dumps([s.name for s in sequences]))
     save_checkpoint(out, checkpoint.tensors, checkpoint.model_config, lam=best, trained=checkpoint.trained, info=info)

@@ -30,6 +30,10 @@ class TrainConfig:
     max_translation: int = 4
     grayscale_probability: float = 0.0
     colour_jitter: float = 0.0
+    # sampling: a group ("ground"/"aerial", `datasets.sequence_group`) first, then a video, then frames
+    balance_groups: bool = True
+    # negative pairs (DaSiamRPN; not in SA-Siam): exemplar and search from two videos, every cell labelled 0
+    negative_fraction: float = 0.0
     # still-image pairs (SiamRPN-style; not in SA-Siam): random boxes of training frames paired with themselves
     still_fraction: float = 0.0      # share of each epoch's pairs
     still_boxes_per_frame: int = 4
@@ -42,6 +46,7 @@ class TrainConfig:
     # running
     seed: int = 0
     workers: int = 1
-    bf16: bool = False
+    bf16: bool = False               # bf16 autocast: ~2x on CPUs with AVX-512 BF16 / AMX, emulated (slower) elsewhere
+    channels_last: bool = True       # NHWC activations for oneDNN's convolutions (measured faster, actors.py)
     device: str = "cpu"
     val_precision: str = "fp32"      # precision of the tracker that measures validation AUC each epoch

@@ -30,13 +30,14 @@ EXEMPLAR_SIZE = 127
 
 @dataclass
 class CropCache:
-    """crops[i] is the 255 crop of frame `frames[i]` of track `track_of[i]`."""
+    """crops[i] is the 255 crop of frame `frame_of[i]` of track `track_of[i]`."""
 
     crops: np.ndarray                # M x S x S x 3 uint8 (memory-mapped)
     track_names: list[str]
     track_of: np.ndarray             # M int: index into track_names
-    frame_of: np.ndarray             # M int: frame number within the track
+    frame_of: np.ndarray             # M int: frame number within the track's video
     skipped: int = 0                 # frames that could not be decoded
+    track_groups: list[str] | None = None  # per track: sampling group ("ground"/"aerial"); None: one group
 
     def rows_by_track(self) -> list[np.ndarray]:
         order = np.argsort(self.track_of, kind="stable")
@@ -51,11 +52,18 @@ def cache_key(tracks: list[Track], crop_size: int, context_amount: float) -> str
         digest.update(np.ascontiguousarray(track.boxes).tobytes())
         digest.update(track.visible.tobytes())
         digest.update(str(track.frame_paths[0]).encode())
+        if track.frame_numbers is not None or track.curated or track.group != "ground":
+            digest.update(json.dumps([track.curated, track.group]).encode())
+            digest.update(np.ascontiguousarray(track.numbers()).tobytes())
     return digest.hexdigest()[:16]
 
 
-def _curate_frame(path: Path, box: np.ndarray, crop_size: int, context_amount: float) -> np.ndarray | None:
-    """The crop, or None for a frame that cannot be used (undecodable, cut short, not an image)."""
+def _curate_frame(path: Path, box: np.ndarray, crop_size: int, context_amount: float,
+                  curated: bool = False) -> np.ndarray | None:
+    """The crop, or None for a frame that cannot be used (undecodable, cut short, not an image).
+
+    A frame that is already a curated crop of this size is taken as it is: cutting it again would only
+    resample it (its box spans exactly its 127-pixel exemplar region, so the cut is the whole image)."""
     frame, _ = read_image(path)
     if frame is None:
         return None
@@ -63,6 +71,8 @@ def _curate_frame(path: Path, box: np.ndarray, crop_size: int, context_amount: f
         frame = as_bgr_uint8(frame)
     except InvalidFrameError:
         return None
+    if curated and frame.shape[:2] == (crop_size, crop_size):
+        return np.ascontiguousarray(frame)
     center, size = box_to_center(box)
     side = context_side(size, context_amount) * crop_size / EXEMPLAR_SIZE
     return crop_square(frame, center, side, crop_size, frame.mean(axis=(0, 1)))
@@ -77,7 +87,7 @@ def curate(tracks: list[Track], cache_dir: str | Path, crop_size: int = 255, con
         index = json.loads(index_path.read_text())
         crops = np.load(folder / "crops.npy", mmap_mode="r")
         return CropCache(crops, index["tracks"], np.array(index["track_of"]), np.array(index["frame_of"]),
-                         index["skipped"])
+                         index["skipped"], index.get("groups"))
     jobs = [(t, f) for t, track in enumerate(tracks) for f in np.flatnonzero(track.visible)]
     partial = folder / "crops.partial.npy"
     try:
@@ -93,7 +103,7 @@ def curate(tracks: list[Track], cache_dir: str | Path, crop_size: int = 255, con
 
     def work(job):
         t, f = job
-        return _curate_frame(tracks[t].frame_paths[f], tracks[t].boxes[f], crop_size, context_amount)
+        return _curate_frame(tracks[t].frame_paths[f], tracks[t].boxes[f], crop_size, context_amount, tracks[t].curated)
 
     skipped = 0
     with ThreadPoolExecutor(max_workers=workers) as pool:  # OpenCV releases the GIL while decoding
@@ -104,7 +114,7 @@ def curate(tracks: list[Track], cache_dir: str | Path, crop_size: int = 255, con
                 continue
             crops[len(kept_track)] = crop
             kept_track.append(t)
-            kept_frame.append(int(f))
+            kept_frame.append(int(tracks[t].numbers()[f]))
     crops.flush()
     del crops
     try:
@@ -113,7 +123,7 @@ def curate(tracks: list[Track], cache_dir: str | Path, crop_size: int = 255, con
         del final
         partial.unlink()
         index = {"tracks": [t.name for t in tracks], "track_of": kept_track, "frame_of": kept_frame,
-                 "skipped": skipped}
+                 "skipped": skipped, "groups": [t.group for t in tracks]}
         # written last: its presence marks a complete cache
         atomic_write(index_path, lambda temporary: Path(temporary).write_text(json.dumps(index)))
     except OSError as error:

@@ -10,7 +10,7 @@ import numpy as np
 import torch
 
 from ..checkpoint import save_checkpoint
-from ..config import ModelConfig
+from ..config import DEFAULT_LAMBDA, ModelConfig
 from ..data.datasets import Track, load_dataset, split_tracks
 from ..data.sequences import open_sequence
 from ..evaluation.otb import evaluate
@@ -27,6 +27,11 @@ from .still_pairs import random_box_tracks
 from .trainer import train
 
 DEFAULT_SPLIT = Path(__file__).resolve().parents[1] / "data" / "splits" / "shared_sequences.json"
+
+
+def actor_options(config: TrainConfig) -> dict:
+    return {"positive_radius": config.positive_radius, "total_stride": config.total_stride,
+            "channels_last": config.channels_last}
 
 
 def load_split(path: str | Path | None = None) -> dict[str, list[str]]:
@@ -51,7 +56,7 @@ def validation_sequences(root: str | Path, names: list[str]):
 
 
 def export_branch(path: Path, net: SASiamNet, model_config: ModelConfig, info: dict) -> Path:
-    return save_checkpoint(path, net.state_to_save(), model_config, lam=0.3,
+    return save_checkpoint(path, net.state_to_save(), model_config, lam=DEFAULT_LAMBDA,
                            trained={name: True for name in net.branches()},
                            info={k: str(v) for k, v in info.items()})
 
@@ -71,7 +76,7 @@ def run_training(config: TrainConfig, sources: list[tuple[str, str]], run_dir: s
 
     if config.branch == "appearance":
         branch = AppearanceBranch(model_config)
-        model = AppearanceActor(branch)
+        model = AppearanceActor(branch, **actor_options(config))
         still_cache = None
         if config.still_fraction > 0:
             still_tracks = random_box_tracks(tracks, config.still_boxes_per_frame, config.still_frame_step, config.seed)
@@ -83,13 +88,13 @@ def run_training(config: TrainConfig, sources: list[tuple[str, str]], run_dir: s
         backbone = build_backbone(config.backbone, snet_weights)  # type: ignore[arg-type]
         branch = SemanticBranch(backbone, model_config)
         features = cache_features(crop_cache, backbone, cache_dir, config.crop_size, progress=progress)
-        model = SemanticFeatureActor(branch)
+        model = SemanticFeatureActor(branch, **actor_options(config))
         dataset_for_epoch = lambda epoch: FeaturePairDataset(crop_cache, features, config, epoch)  # noqa: E731
         net_for = lambda: SASiamNet(None, branch, model_config)  # noqa: E731
     elif config.branch == "joint":
         appearance = AppearanceBranch(model_config)
         semantic = SemanticBranch(build_backbone(config.backbone, snet_weights), model_config)  # type: ignore[arg-type]
-        model = JointActor(appearance, semantic, lam=0.3)
+        model = JointActor(appearance, semantic, lam=DEFAULT_LAMBDA, **actor_options(config))
         dataset_for_epoch = lambda epoch: CropPairDataset(crop_cache, config, epoch)  # noqa: E731
         net_for = lambda: SASiamNet(appearance, semantic, model_config)  # noqa: E731
     else:
@@ -100,7 +105,10 @@ def run_training(config: TrainConfig, sources: list[tuple[str, str]], run_dir: s
         row = {"val_auc": "nan"}
         if val:
             was_training = net.training
-            evaluation = evaluate(SASiamTracker.from_network(net, lam=0.3, precision=config.val_precision), val)
+            # on the training device: a tracker built on the CPU would move the trained branch off it
+            tracker = SASiamTracker.from_network(net, lam=DEFAULT_LAMBDA, precision=config.val_precision,
+                                                 device=config.device)
+            evaluation = evaluate(tracker, val)
             net.train(was_training)
             row["val_auc"] = round(evaluation.auc, 4)
         name = "both" if config.branch == "joint" else config.branch

@@ -15,7 +15,7 @@ from ..errors import OutputError, describe_os_error
 from ..files import atomic_write, format_bytes, reserve_blocks
 from ..models.backbones.base import SemanticBackbone
 from .curation import CropCache
-from .pairs import centre_crop, sample_pairs, to_tensor
+from .pairs import centre_crop, sample_negative_pairs, sample_pairs, to_tensor
 from .config import TrainConfig
 
 
@@ -66,13 +66,24 @@ def cache_features(cache: CropCache, backbone: SemanticBackbone, cache_dir: str 
 
 
 class FeaturePairDataset(Dataset):
-    """Item i: (exemplar conv4, exemplar conv5, search conv4, search conv5) as float32 tensors."""
+    """Item i: (exemplar conv4, exemplar conv5, search conv4, search conv5, positive) as float32 tensors.
+
+    `config.negative_fraction` of the pairs are negative pairs from two videos (positive 0), spread
+    through the epoch by a permutation drawn from (seed, epoch), as in `CropPairDataset`."""
 
     def __init__(self, cache: CropCache, features: FeatureCache, config: TrainConfig, epoch: int,
                  pairs_per_epoch: int | None = None) -> None:
         self.features = features
-        self.pairs = sample_pairs(cache, pairs_per_epoch or config.pairs_per_epoch, config.max_frame_gap,
-                                  config.seed, epoch)
+        count = pairs_per_epoch or config.pairs_per_epoch
+        negative_count = int(round(config.negative_fraction * count))
+        positives = sample_pairs(cache, count - negative_count, config.max_frame_gap, config.seed, epoch,
+                                 config.balance_groups)
+        negatives = sample_negative_pairs(cache, negative_count, config.seed, epoch)
+        self.pairs = np.concatenate([positives, negatives])
+        self.positive = np.concatenate([np.ones(len(positives)), np.zeros(negative_count)]).astype(np.float32)
+        if negative_count:
+            order = np.random.default_rng([config.seed, epoch, 15485863]).permutation(len(self.pairs))
+            self.pairs, self.positive = self.pairs[order], self.positive[order]
 
     def __len__(self) -> int:
         return len(self.pairs)
@@ -81,4 +92,5 @@ class FeaturePairDataset(Dataset):
         exemplar, search = self.pairs[index]
         load = lambda array, row: torch.from_numpy(np.array(array[row], dtype=np.float32))  # noqa: E731
         return (load(self.features.conv4, exemplar), load(self.features.conv5, exemplar),
-                load(self.features.conv4, search), load(self.features.conv5, search))
+                load(self.features.conv4, search), load(self.features.conv5, search),
+                torch.tensor(self.positive[index]))

@@ -22,3 +22,19 @@ def balanced_logistic_loss(scores: torch.Tensor, labels: torch.Tensor, weights: 
         scores.float(), labels.expand_as(scores), weight=weights.expand_as(scores), reduction="none"
     )
     return per_cell.sum(dim=(1, 2, 3)).mean()
+
+
+def pair_loss(scores: torch.Tensor, positive: torch.Tensor, positive_radius: float, total_stride: int
+              ) -> torch.Tensor:
+    """The loss of a batch that may hold negative pairs (DaSiamRPN): a positive pair (`positive` 1) is
+    scored against SiamFC's centred labels with balanced weights; a negative pair (exemplar and search
+    from different videos, `positive` 0) has every cell labelled 0, each weighted 1 / cells."""
+    labels, weights = logistic_labels(scores.shape[-1], positive_radius, total_stride)
+    labels, weights = labels.to(scores.device), weights.to(scores.device)
+    is_positive = positive.to(scores.device).float().view(-1, 1, 1, 1)
+    per_pair_labels = labels * is_positive
+    uniform = torch.full_like(weights, 1.0 / weights.numel())
+    per_pair_weights = weights * is_positive + uniform * (1 - is_positive)
+    per_cell = F.binary_cross_entropy_with_logits(scores.float(), per_pair_labels.expand_as(scores),
+                                                  weight=per_pair_weights.expand_as(scores), reduction="none")
+    return per_cell.sum(dim=(1, 2, 3)).mean()

@@ -28,7 +28,6 @@ from tqdm import tqdm
 from ..checkpoint import atomic_write
 from ..errors import CheckpointError, OutputError, describe_os_error
 from .config import TrainConfig
-from .losses import balanced_logistic_loss, logistic_labels
 
 STATE_PATTERN = re.compile(r"state_epoch_(\d{3,})\.pt$")
 KEEP_STATES = 2
@@ -156,7 +155,8 @@ def train(
     after_epoch: Callable[[int, nn.Module], dict] | None = None,
     progress: bool = True,
 ) -> nn.Module:
-    """Train `model` (its trainable parameters); `model(*batch)` returns N x 1 x s x s scores.
+    """Train `model` (its trainable parameters), an actor: `model(*batch)` returns (loss, stats) with
+    stats["loss"] and stats["pairs"] (`actors.py`).
 
     `after_epoch(epoch, model)` runs on rank 0 after each epoch's checkpoint (export weights,
     validate); what it returns is logged.
@@ -185,7 +185,6 @@ def train(
             if rank == 0:
                 print(f"resuming from {path.name}: epoch {start_epoch + 1} of {config.epochs}")
     wrapped = DistributedDataParallel(model) if world > 1 else model
-    labels = weights = None
     for epoch in range(start_epoch, config.epochs):
         for group in optimizer.param_groups:
             group["lr"] = learning_rate(config, epoch)
@@ -200,16 +199,12 @@ def train(
         for batch in bar:
             batch = tuple(t.to(device) for t in batch)
             with torch.autocast(device.type, dtype=torch.bfloat16, enabled=config.bf16):
-                scores = wrapped(*batch)
-            if labels is None or labels.shape[-1] != scores.shape[-1]:
-                labels, weights = logistic_labels(scores.shape[-1], config.positive_radius, config.total_stride)
-                labels, weights = labels.to(device), weights.to(device)
-            loss = balanced_logistic_loss(scores, labels, weights)
+                loss, stats = wrapped(*batch)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
-            total += loss.item() * len(scores)
-            count += len(scores)
+            total += stats["loss"] * stats["pairs"]
+            count += int(stats["pairs"])
             elapsed = time.perf_counter() - started
             bar.set_postfix(loss=f"{total / count:.4f}", pairs_s=f"{count * world / elapsed:.1f}")
         seconds = time.perf_counter() - started

@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from conftest import shared_sequence
+from conftest import cut_sequence, shared_sequence
 
 
 @pytest.fixture(scope="module")
@@ -56,3 +56,41 @@ def test_bad_tracker_spec_is_a_one_line_error(data, tmp_path):
     result = subprocess.run([sys.executable, "-m", "sasiam", "eval", "--data", str(data), "--tracker", "opencv:mosse",
                              "--out", str(tmp_path)], capture_output=True, text=True)
     assert result.returncode == 2 and "Traceback" not in result.stderr and "mosse" in result.stderr
+
+
+def test_labels_name_trackers_in_the_report_and_legends_and_survive_a_rescore(tmp_path):
+    from sasiam.evaluation.report import curves_figure
+
+    data = tmp_path / "data"
+    cut_sequence("Crossing", data / "Crossing", 20)
+    out = tmp_path / "out"
+    result = run_eval(data, out, "--label", "KCF baseline", "--label", "CSRT (OpenCV 5)")
+    assert result.returncode == 0, result.stderr
+    report = json.loads((out / "report.json").read_text())
+    assert {name: entry["label"] for name, entry in report.items()} == {"opencv_kcf": "KCF baseline",
+                                                                       "opencv_csrt": "CSRT (OpenCV 5)"}
+    assert sorted(p.name for p in (out / "results").iterdir()) == ["opencv_csrt", "opencv_kcf"]
+    assert "| sequence | KCF baseline | CSRT (OpenCV 5) |" in (out / "report.md").read_text()
+    legend = curves_figure(report, "success", "t").axes[0].get_legend()
+    assert {text.get_text().split(" [")[0] for text in legend.get_texts()} == {"KCF baseline", "CSRT (OpenCV 5)"}
+
+    # re-scoring without --tracker takes the trackers and labels of report.json
+    rescored = subprocess.run([sys.executable, "-m", "sasiam", "eval", "--data", str(data), "--out", str(out),
+                               "--rescore", "--quiet"], capture_output=True, text=True, timeout=600)
+    assert rescored.returncode == 0, rescored.stderr
+    assert json.loads((out / "report.json").read_text()) == report
+    # and without --label the labels are derived from the specs
+    assert run_eval(data, out, "--rescore").returncode == 0
+    assert [e["label"] for e in json.loads((out / "report.json").read_text()).values()] == ["OpenCV KCF", "OpenCV CSRT"]
+
+
+@pytest.mark.parametrize("labels, message", [
+    (["--label", "KCF"], "1 --label for 2 --tracker"),
+    (["--label", "a", "--label", "b", "--label", "c"], "3 --label for 2 --tracker"),
+    (["--label", "same", "--label", "same"], "--label 'same' given twice"),
+])
+def test_label_count_must_match_the_trackers(tmp_path, labels, message):
+    result = run_eval(tmp_path, tmp_path / "out", *labels)
+    assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and message in lines[0], result.stderr

@@ -125,7 +125,7 @@ def test_damaged_frames_in_a_dataset_are_skipped_and_counted(damaged_dataset, tm
     assert sorted(set(range(20)) - set(cache.frame_of.tolist())) == [4, 8, 11]
     reopened = curate(tracks, tmp_path / "cache", workers=1, progress=False)  # the count is kept with the cache
     assert reopened.skipped == 3
-    exemplar, search = CropPairDataset(cache, TrainConfig(), epoch=0, pairs_per_epoch=2)[0]
+    exemplar, search, _ = CropPairDataset(cache, TrainConfig(), epoch=0, pairs_per_epoch=2)[0]
     assert exemplar.shape == (3, 239, 239) and search.shape == (3, 239, 239)
 
 

@@ -83,11 +83,12 @@ def test_still_pairs_keep_the_box_centred_and_fill_their_share_deterministically
     dataset = CropPairDataset(cache, config, epoch=0, pairs_per_epoch=40, still=still_cache)
     assert len(dataset) == 40 and len(dataset.still_rows) == 10
     # spread through the epoch, not one block at its end (the loader does not shuffle)
-    is_still = dataset.order >= len(dataset.pairs)
+    is_still = dataset.kinds == CropPairDataset.STILL
     assert is_still.sum() == 10 and is_still[:20].any() and is_still[20:].any()
-    assert sorted(dataset.order) == list(range(40))
+    assert sorted(dataset.within[is_still]) == list(range(10)) and sorted(dataset.within[~is_still]) == list(range(30))
     position = int(np.flatnonzero(is_still)[0])
-    exemplar, search = dataset[position]
+    exemplar, search, positive = dataset[position]
+    assert positive == 1.0
     again = CropPairDataset(cache, config, epoch=0, pairs_per_epoch=40, still=still_cache)[position]
     assert torch.equal(exemplar, again[0]) and torch.equal(search, again[1])
     assert exemplar.shape == search.shape == (3, 239, 239) and not torch.equal(exemplar, search)
