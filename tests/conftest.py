@@ -43,3 +43,12 @@ def cut_sequence(name: str, root: Path, frames: int, copy: bool = False, attribu
     if attributes:
         (root / "attributes.txt").write_text((source / "attributes.txt").read_text())
     return root
+
+
+@pytest.fixture(scope="session")
+def training_crops() -> Path:
+    """../shared/training/crops255: 52 curated-crop videos for training (the format of its README)."""
+    root = SHARED_SEQUENCES.parent / "training" / "crops255"
+    if not (root / "MANIFEST.tsv").is_file():
+        pytest.skip(f"curated training crops not found at {root} (../shared/training/crops255 beside the repo)")
+    return root
