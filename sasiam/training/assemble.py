@@ -45,9 +45,11 @@ def tune_lambda(weights: str | Path, sequences, out: str | Path, grid=LAMBDA_GRI
     results: dict[float, float] = {}
     for lam in grid:
         tracker = SASiamTracker.from_network(net, lam=lam, precision=precision)
-        results[lam] = evaluate(tracker, sequences).auc
+        evaluation = evaluate(tracker, sequences)
+        results[lam] = evaluation.auc
         if progress:
-            print(f"lambda {lam:.1f}: validation AUC {results[lam]:.4f}")
+            each = ", ".join(f"{name} {score.auc:.3f}" for name, score in evaluation.sequences.items())
+            print(f"lambda {lam:.1f}: validation AUC {results[lam]:.4f} ({each})")
     best = max(results, key=lambda lam: (results[lam], -abs(lam - DEFAULT_LAMBDA)))
     info = dict(checkpoint.info, lambda_grid=json.dumps({f"{k:.1f}": round(v, 4) for k, v in results.items()}),
                 lambda_sequences=json.dumps([s.name for s in sequences]))

@@ -87,7 +87,8 @@ def run_training(config: TrainConfig, sources: list[tuple[str, str]], run_dir: s
     elif config.branch == "semantic":
         backbone = build_backbone(config.backbone, snet_weights)  # type: ignore[arg-type]
         branch = SemanticBranch(backbone, model_config)
-        features = cache_features(crop_cache, backbone, cache_dir, config.crop_size, progress=progress)
+        features = cache_features(crop_cache, backbone, cache_dir, config.crop_size, progress=progress,
+                                  bf16=config.bf16)
         model = SemanticFeatureActor(branch, **actor_options(config))
         dataset_for_epoch = lambda epoch: FeaturePairDataset(crop_cache, features, config, epoch)  # noqa: E731
         net_for = lambda: SASiamNet(None, branch, model_config)  # noqa: E731
@@ -111,6 +112,8 @@ def run_training(config: TrainConfig, sources: list[tuple[str, str]], run_dir: s
             evaluation = evaluate(tracker, val)
             net.train(was_training)
             row["val_auc"] = round(evaluation.auc, 4)
+            # per sequence too: a difference in the mean is worth trusting only beside the spread across them
+            row.update({f"val_{name}": round(score.auc, 3) for name, score in evaluation.sequences.items()})
         name = "both" if config.branch == "joint" else config.branch
         export_branch(run_dir / f"{name}_epoch_{epoch + 1:03d}.safetensors", net, model_config,
                       {"epoch": epoch + 1, "val_auc": row["val_auc"], "pairs_per_epoch": config.pairs_per_epoch})

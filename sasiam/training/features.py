@@ -27,10 +27,16 @@ class FeatureCache:
 
 @torch.no_grad()
 def cache_features(cache: CropCache, backbone: SemanticBackbone, cache_dir: str | Path, crop_size: int = 239,
-                   batch_size: int = 16, progress: bool = True) -> FeatureCache:
-    folder = Path(cache_dir) / f"features-{backbone.name}-{len(cache.crops)}-{crop_size}"
+                   batch_size: int = 16, progress: bool = True, bf16: bool = False) -> FeatureCache:
+    """The S-Net features of every crop (centre `crop_size`), stored as float16. With `bf16` the backbone runs
+    under bf16 autocast with channels-last (2.3x faster on an AVX-512 BF16 CPU; the tracker's bf16 path
+    computes the same), and the cache is a separate folder."""
+    tag = "-bf16" if bf16 else ""
+    folder = Path(cache_dir) / f"features-{backbone.name}-{len(cache.crops)}-{crop_size}{tag}"
     if (folder / "done.json").is_file():
         return FeatureCache(folder)
+    if bf16:
+        backbone = backbone.to(memory_format=torch.channels_last)
     probe4, probe5 = backbone(torch.zeros(1, 3, crop_size, crop_size))
     count = len(cache.crops)
     shapes = {"conv4": (count, *probe4.shape[1:]), "conv5": (count, *probe5.shape[1:])}
@@ -51,9 +57,12 @@ def cache_features(cache: CropCache, backbone: SemanticBackbone, cache_dir: str 
     for start in tqdm(range(0, count, batch_size), desc=f"{backbone.name} features", unit="batch", disable=not progress):
         rows = range(start, min(start + batch_size, count))
         batch = torch.stack([to_tensor(centre_crop(cache.crops[r], crop_size)) for r in rows]).float()
-        features4, features5 = backbone(batch)
-        conv4[start:start + len(rows)] = features4.numpy().astype(np.float16)
-        conv5[start:start + len(rows)] = features5.numpy().astype(np.float16)
+        if bf16:
+            batch = batch.contiguous(memory_format=torch.channels_last)
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+            features4, features5 = backbone(batch)
+        conv4[start:start + len(rows)] = features4.float().numpy().astype(np.float16)
+        conv5[start:start + len(rows)] = features5.float().numpy().astype(np.float16)
     conv4.flush()
     conv5.flush()
     del conv4, conv5, arrays

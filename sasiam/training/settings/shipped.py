@@ -27,7 +27,8 @@ APPEARANCE = TrainConfig(
 )
 
 # Attention + fusion on cached frozen EfficientNet-Lite0 features (cheap per pair; validation dominates).
+# bf16: the S-Net features are cached under bf16 autocast, as the bf16 tracker computes them.
 SEMANTIC = TrainConfig(
     branch="semantic", epochs=4, pairs_per_epoch=8000, lr_drop_epoch=3, momentum=0.9, workers=0,
-    val_precision="bf16",
+    bf16=True, val_precision="bf16",
 )
