@@ -1,4 +1,6 @@
-"""Training datasets behind one interface: a list of `Track`s.
+"""Training datasets behind one interface: a list of `Track`s -- the training view of the
+layouts in `sasiam.data.layouts` (which read the files; this module decides what a frame is
+good for: visible or not, count mismatches cut with a warning).
 
 A `Track` is one object followed through one video: the frame file paths, one
 x,y,w,h box per frame (0-based pixels, float64) and a per-frame `visible` flag
@@ -22,23 +24,17 @@ sequences that are absent) are reported as one `DatasetWarning` per call.
 """
 from __future__ import annotations
 
-import os
-import re
 import warnings
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable
 
 import numpy as np
 
 from ..errors import InputSourceError
-from .sequences import IMAGE_SUFFIXES, list_images, natural_key, read_boxes
-
-try:  # hardened parser when available; the files are local either way
-    from defusedxml import ElementTree as ElementTree  # type: ignore[import-not-found]
-except ImportError:  # pragma: no cover - depends on the environment
-    from xml.etree import ElementTree
+from .layouts import crops, got10k, lasot, otb, vid
+from .layouts.folders import RawSequence
 
 __all__ = [
     "DatasetWarning",
@@ -138,15 +134,13 @@ def _require_dir(path: Path, what: str) -> None:
         raise InputSourceError(f"{path}: {what} not found (expected a folder; datasets are never downloaded)")
 
 
-def _read_flags(path: Path) -> np.ndarray:
-    """Integers separated by commas, whitespace or newlines (GOT-10k / LaSOT label files)."""
-    text = path.read_text().strip()
-    if not text:
-        return np.zeros(0, dtype=np.int64)
-    try:
-        return np.array([int(float(v)) for v in re.split(r"[,\s]+", text)], dtype=np.int64)
-    except ValueError:
-        raise InputSourceError(f"{path}: expected integer labels separated by commas or newlines") from None
+def _found(root: Path, what: str, find: Callable[[Path], list[Path]], none_found: str) -> list[Path]:
+    """The sequence folders `find` lists under `root`; an error naming `root` when it is not a folder or holds none."""
+    _require_dir(root, what)
+    folders = find(root)
+    if not folders:
+        raise InputSourceError(f"{root}: {none_found}")
+    return folders
 
 
 def _truncate(name: str, report: _Report, **arrays) -> dict:
@@ -167,17 +161,6 @@ def _keep(track: Track) -> bool:
 # ----------------------------------------------------------------------------- OTB
 
 
-def _otb_groundtruth(folder: Path) -> Path | None:
-    for name in ("groundtruth_rect.txt", "groundtruth.txt"):
-        if (folder / name).is_file():
-            return folder / name
-    return None
-
-
-def _is_otb_sequence(folder: Path) -> bool:
-    return (folder / "img").is_dir() and _otb_groundtruth(folder) is not None
-
-
 def load_otb_folder(root: str | Path) -> list[Track]:
     """Every OTB-layout subfolder of `root` (``img/`` + ``groundtruth_rect.txt``,
     or ``groundtruth.txt`` when there is no ``groundtruth_rect.txt``), sorted by name.
@@ -186,56 +169,20 @@ def load_otb_folder(root: str | Path) -> list[Track]:
     the target is absent (not visible). When frames and ground-truth lines
     differ in number both are cut to the shorter, with a `DatasetWarning`.
     """
-    root = Path(root)
-    _require_dir(root, "OTB sequence folder")
-    if _is_otb_sequence(root):
-        folders = [root]
-    else:
-        folders = sorted((p for p in root.iterdir() if p.is_dir() and _is_otb_sequence(p)), key=natural_key)
-    if not folders:
-        raise InputSourceError(f"{root}: no OTB-layout sequence (a subfolder with img/ and groundtruth_rect.txt)")
+    folders = _found(Path(root), "OTB sequence folder", otb.sequence_folders,
+                     "no OTB-layout sequence (a subfolder with img/ and groundtruth_rect.txt)")
     report = _Report("OTB")
-    tracks = []
-    for folder in folders:
-        frames = list_images(folder / "img")
-        boxes = read_boxes(_otb_groundtruth(folder))
-        cut = _truncate(folder.name, report, frames=frames, boxes=boxes)
-        track = Track(folder.name, cut["frames"], cut["boxes"], usable(cut["boxes"]), group=sequence_group(folder.name))
-        if _keep(track):
-            tracks.append(track)
+    tracks = [track for folder in folders if _keep(track := _otb_track(otb.read_sequence(folder), report))]
     report.emit()
     return tracks
 
 
+def _otb_track(raw: RawSequence, report: _Report) -> Track:
+    cut = _truncate(raw.name, report, frames=raw.frames, boxes=raw.boxes)
+    return Track(raw.name, cut["frames"], cut["boxes"], usable(cut["boxes"]), group=sequence_group(raw.name))
+
+
 # ----------------------------------------------------------------------------- ImageNet VID
-
-
-def _xml_int(element, tag: str, path: Path) -> float:
-    node = element.find(tag)
-    if node is None or node.text is None:
-        raise InputSourceError(f"{path}: <object> without <{tag}>")
-    try:
-        return float(node.text)
-    except ValueError:
-        raise InputSourceError(f"{path}: <{tag}> is not a number: {node.text.strip()[:30]!r}") from None
-
-
-def _vid_frame_objects(path: Path, exclude_occluded: bool) -> dict[str, list[float]]:
-    """trackid -> [xmin, ymin, xmax, ymax] for one VID annotation file."""
-    try:
-        tree = ElementTree.parse(path)
-    except ElementTree.ParseError as error:
-        raise InputSourceError(f"{path}: not a readable VID annotation ({error})") from None
-    objects = {}
-    for obj in tree.getroot().iter("object"):
-        trackid = obj.findtext("trackid")
-        box = obj.find("bndbox")
-        if trackid is None or box is None:
-            raise InputSourceError(f"{path}: <object> without <trackid> or <bndbox>")
-        if exclude_occluded and (obj.findtext("occluded") or "0").strip() == "1":
-            continue
-        objects[trackid.strip()] = [_xml_int(box, tag, path) for tag in ("xmin", "ymin", "xmax", "ymax")]
-    return objects
 
 
 def load_vid(root: str | Path, subset: str = "train", exclude_occluded: bool = False) -> list[Track]:
@@ -249,56 +196,41 @@ def load_vid(root: str | Path, subset: str = "train", exclude_occluded: bool = F
 
     Box convention: ``x = xmin, y = ymin, w = xmax - xmin, h = ymax - ymin``,
     taken straight from the XML as SiamFC's ILSVRC15 curation does (no +1 on
-    the width, no clipping to the image). A frame is visible when the trackid
+    the width, no clipping to the image; `layouts.vid`). A frame is visible when the trackid
     appears in that frame's XML and the box is `usable`; `<occluded>` objects
     stay visible unless ``exclude_occluded=True``. Frames whose JPEG is absent
     are dropped (with one `DatasetWarning`); a video with no Data folder is skipped.
     """
     root = Path(root)
     _require_dir(root, "ILSVRC2015-VID root")
-    annotations = root / "Annotations" / "VID" / subset
-    data = root / "Data" / "VID" / subset
+    annotations = vid.annotation_folder(root, subset)
     _require_dir(annotations, f"ILSVRC2015-VID annotation folder for subset {subset!r}")
-    _require_dir(data, f"ILSVRC2015-VID frame folder for subset {subset!r}")
+    _require_dir(vid.data_folder(root, subset), f"ILSVRC2015-VID frame folder for subset {subset!r}")
 
     report = _Report("ILSVRC2015-VID")
     tracks = []
     found_video = False
-    for dirpath, dirnames, filenames in os.walk(annotations):
-        dirnames.sort(key=lambda n: natural_key(Path(n)))
-        xmls = sorted((f for f in filenames if f.lower().endswith(".xml")), key=lambda n: natural_key(Path(n)))
-        if not xmls:
-            continue
+    for video in vid.videos(root, subset):
         found_video = True
-        video_dir = Path(dirpath)
-        relative = video_dir.relative_to(annotations)
-        frame_dir = data / relative
-        if not frame_dir.is_dir():
-            report.add("video(s) without a frame folder, skipped", str(frame_dir))
+        if not video.frames.is_dir():
+            report.add("video(s) without a frame folder, skipped", str(video.frames))
             continue
-        listed = (frame_dir / n for n in os.listdir(frame_dir))
-        on_disk = {p.stem: p for p in listed if p.suffix.lower() in IMAGE_SUFFIXES}
+        on_disk = vid.frame_files(video)
         frame_paths, per_frame = [], []
         missing = 0
-        for xml in xmls:
+        for xml in video.xml_names:
             stem = xml[: -len(".xml")]
             if stem not in on_disk:
                 missing += 1
                 continue
             frame_paths.append(on_disk[stem])
-            per_frame.append(_vid_frame_objects(video_dir / xml, exclude_occluded))
+            per_frame.append(vid.read_objects(video.annotations / xml, exclude_occluded))
         if missing:
-            report.add("video(s) with annotated frames missing their JPEG, frames dropped", f"{relative} ({missing})")
-        trackids = sorted({tid for objects in per_frame for tid in objects}, key=lambda t: (len(t), t))
-        for trackid in trackids:
-            corners = np.full((len(per_frame), 4), np.nan)
-            for index, objects in enumerate(per_frame):
-                if trackid in objects:
-                    corners[index] = objects[trackid]
-            boxes = np.column_stack(
-                [corners[:, 0], corners[:, 1], corners[:, 2] - corners[:, 0], corners[:, 3] - corners[:, 1]]
-            )
-            track = Track(f"{video_dir.name}/obj{trackid}", list(frame_paths), boxes, usable(boxes))
+            report.add("video(s) with annotated frames missing their JPEG, frames dropped",
+                       f"{video.relative} ({missing})")
+        for trackid in vid.trackids(per_frame):
+            boxes = vid.corners_to_boxes(per_frame, trackid)
+            track = Track(f"{video.name}/obj{trackid}", list(frame_paths), boxes, usable(boxes))
             if _keep(track):
                 tracks.append(track)
     if not found_video:
@@ -323,14 +255,12 @@ def load_got10k(root: str | Path, split: str = "train") -> list[Track]:
     """
     root = Path(root)
     _require_dir(root, "GOT-10k root")
-    split_dir = root / split
+    split_dir = got10k.split_folder(root, split)
     _require_dir(split_dir, f"GOT-10k split folder {split!r}")
-    listing = split_dir / "list.txt"
-    if listing.is_file():
-        names = [line.strip() for line in listing.read_text().splitlines() if line.strip()]
-    else:
-        folders = [p for p in split_dir.iterdir() if (p / "groundtruth.txt").is_file()]
-        names = [p.name for p in sorted(folders, key=natural_key)]
+    listing = split_dir / got10k.LIST_FILE
+    names = got10k.listed_names(split_dir)
+    if names is None:
+        names = got10k.scanned_names(split_dir)
         if not names:
             raise InputSourceError(f"{listing}: not found, and no sequence folder with groundtruth.txt beside it")
 
@@ -339,16 +269,13 @@ def load_got10k(root: str | Path, split: str = "train") -> list[Track]:
     present = 0
     for name in names:
         folder = split_dir / name
-        groundtruth = folder / "groundtruth.txt"
-        if not groundtruth.is_file():
+        if not got10k.has_sequence(folder):
+            groundtruth = folder / got10k.GROUNDTRUTH
             report.add("listed sequence(s) not found, skipped", str(folder if not folder.is_dir() else groundtruth))
             continue
         present += 1
-        arrays = {"frames": list_images(folder), "boxes": read_boxes(groundtruth)}
-        for label in ("absence", "cover"):
-            if (folder / f"{label}.label").is_file():
-                arrays[label] = _read_flags(folder / f"{label}.label")
-        cut = _truncate(name, report, **arrays)
+        raw = got10k.read_sequence(folder, name)
+        cut = _truncate(name, report, frames=raw.frames, boxes=raw.boxes, **raw.flags)
         visible = usable(cut["boxes"])
         if "absence" in cut:
             visible &= cut["absence"] == 0
@@ -364,16 +291,6 @@ def load_got10k(root: str | Path, split: str = "train") -> list[Track]:
 
 
 # ----------------------------------------------------------------------------- LaSOT
-
-LASOT_SPLIT_FILES = {"train": ("training_set.txt",), "test": ("testing_set.txt",)}
-
-
-def _is_lasot_sequence(folder: Path) -> bool:
-    return (folder / "img").is_dir() and (folder / "groundtruth.txt").is_file()
-
-
-def _lasot_category(name: str) -> str:
-    return name.rsplit("-", 1)[0]
 
 
 def load_lasot(
@@ -408,27 +325,18 @@ def load_lasot(
     if names is not None:
         wanted = set(names)
     elif subset != "all":
-        for filename in LASOT_SPLIT_FILES[subset]:
-            if (root / filename).is_file():
-                wanted = set(re.split(r"[,\s]+", (root / filename).read_text().strip())) - {""}
-                break
+        listed = lasot.split_names(root, subset)
+        if listed is not None:
+            wanted = set(listed)
         else:
             report.add(
                 f"split list(s) not found, so the {subset!r} split was not applied and every sequence is "
                 "loaded (pass names=[...] or subset='all')",
-                str(root / LASOT_SPLIT_FILES[subset][0]),
+                str(root / lasot.SPLIT_FILES[subset]),
             )
     category_set = set(categories) if categories is not None else None
 
-    folders = []
-    for child in sorted(root.iterdir(), key=natural_key):
-        if not child.is_dir():
-            continue
-        if _is_lasot_sequence(child):
-            folders.append(child)
-        else:
-            inside = (p for p in child.iterdir() if p.is_dir() and _is_lasot_sequence(p))
-            folders.extend(sorted(inside, key=natural_key))
+    folders = lasot.sequence_folders(root)
     if not folders:
         raise InputSourceError(
             f"{root}: no LaSOT sequence (<category>/<category>-<n>/ with img/ and groundtruth.txt)"
@@ -437,17 +345,14 @@ def load_lasot(
     tracks = []
     for folder in folders:
         name = folder.name
-        if category_set is not None and _lasot_category(name) not in category_set:
+        if category_set is not None and lasot.category(name) not in category_set:
             continue
         if wanted is not None and name not in wanted:
             continue
-        arrays = {"frames": list_images(folder / "img"), "boxes": read_boxes(folder / "groundtruth.txt")}
-        for label in ("full_occlusion", "out_of_view"):
-            if (folder / f"{label}.txt").is_file():
-                arrays[label] = _read_flags(folder / f"{label}.txt")
-        cut = _truncate(name, report, **arrays)
+        raw = lasot.read_sequence(folder)
+        cut = _truncate(name, report, frames=raw.frames, boxes=raw.boxes, **raw.flags)
         visible = usable(cut["boxes"])
-        for label in ("full_occlusion", "out_of_view"):
+        for label in lasot.FLAG_FILES:
             if label in cut:
                 visible &= cut[label] == 0
         track = Track(name, cut["frames"], cut["boxes"], visible)
@@ -457,14 +362,7 @@ def load_lasot(
     return tracks
 
 
-# ----------------------------------------------------------------------------- one entry point
-
-CROPS_COLUMNS = ("frame", "x", "y", "w", "h", "frame_w", "frame_h", "scale")
-CURATED_CROP_SIZE = 255
-
-
-def _is_crops_video(folder: Path) -> bool:
-    return (folder / "crops.tsv").is_file()
+# ----------------------------------------------------------------------------- curated crops
 
 
 def load_crops(root: str | Path) -> list[Track]:
@@ -477,38 +375,27 @@ def load_crops(root: str | Path) -> list[Track]:
     source video (`Track.frame_numbers`), so `max_frame_gap` counts real video frames. `root` may also be
     one video folder. Rows whose crop file is missing or whose box is unusable are left out, with a
     `DatasetWarning`."""
-    root = Path(root)
-    _require_dir(root, "curated crops folder")
-    folders = [root] if _is_crops_video(root) else sorted(
-        (p for p in root.iterdir() if p.is_dir() and _is_crops_video(p)), key=natural_key)
-    if not folders:
-        raise InputSourceError(f"{root}: no curated-crops video (a subfolder with crops.tsv and NNNNNN.jpg crops)")
+    folders = _found(Path(root), "curated crops folder", crops.video_folders,
+                     "no curated-crops video (a subfolder with crops.tsv and NNNNNN.jpg crops)")
     report = _Report("crops")
-    tracks = []
-    centre = CURATED_CROP_SIZE / 2
-    for folder in folders:
-        table = folder / "crops.tsv"
-        lines = [line.split("\t") for line in table.read_text().splitlines() if line.strip()]
-        if not lines or tuple(lines[0]) != CROPS_COLUMNS:
-            raise InputSourceError(f"{table}: expected the header {' '.join(CROPS_COLUMNS)} (tab-separated)")
-        try:
-            rows = np.array([[float(value) for value in line] for line in lines[1:]], dtype=np.float64).reshape(-1, 8)
-        except ValueError:
-            raise InputSourceError(f"{table}: every row needs 8 numbers ({' '.join(CROPS_COLUMNS)})") from None
-        numbers = rows[:, 0].astype(np.int64)
-        paths = [folder / f"{number:06d}.jpg" for number in numbers]
-        present = np.array([path.is_file() for path in paths], dtype=bool)
-        if not present.all():
-            report.add("video(s) with crops listed in crops.tsv but missing", f"{folder.name} ({(~present).sum()})")
-        size = rows[:, 3:5] * rows[:, 7:8]
-        boxes = np.column_stack([centre - size / 2, size])
-        track = Track(folder.name, paths, boxes, usable(boxes) & present & (rows[:, 7] > 0),
-                      frame_numbers=numbers, curated=True, group=sequence_group(folder.name))
-        if _keep(track):
-            tracks.append(track)
+    tracks = [track for folder in folders if _keep(track := _crops_track(folder, report))]
     report.emit()
     return tracks
 
+
+def _crops_track(folder: Path, report: _Report) -> Track:
+    rows = crops.read_table(folder)
+    numbers = crops.frame_numbers(rows)
+    paths = crops.crop_paths(folder, numbers)
+    present = np.array([path.is_file() for path in paths], dtype=bool)
+    if not present.all():
+        report.add("video(s) with crops listed in crops.tsv but missing", f"{folder.name} ({(~present).sum()})")
+    boxes = crops.crop_boxes(rows)
+    return Track(folder.name, paths, boxes, usable(boxes) & present & (crops.scales(rows) > 0),
+                 frame_numbers=numbers, curated=True, group=sequence_group(folder.name))
+
+
+# ----------------------------------------------------------------------------- one entry point
 
 DATASET_KINDS = {
     "otb": load_otb_folder,

@@ -13,7 +13,6 @@ so frame numbers stay aligned, and the runner keeps the previous box.
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
@@ -23,44 +22,12 @@ import numpy as np
 
 from ..errors import InputSourceError, InvalidFrameError
 from ..tracking.frames import as_bgr_uint8
+from .layouts import otb
+# Re-exported: read_boxes reads x,y,w,h files, 8-value polygon lines by `layouts.annotations.bounding_box`.
+from .layouts.annotations import read_boxes  # noqa: F401
+from .layouts.folders import IMAGE_SUFFIXES, list_images, natural_key  # noqa: F401
 
-IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp", ".ppm", ".pgm"}
-GROUNDTRUTH_NAMES = ("groundtruth_rect.txt", "groundtruth.txt")
-
-
-def read_boxes(path: str | Path) -> np.ndarray:
-    """N x 4 float boxes from an OTB/VOT text file (comma, tab or space separated).
-
-    Lines with 8 values (VOT polygons) become their axis-aligned bounding box (the
-    min/max bounds, as ../shared/sequences made its VOT groundtruth_rect.txt files);
-    'NaN' or 'nan' marks a frame where the target is absent. `sasiam eval --dataset
-    vot*` reads polygons with got10k's area-preserving box instead
-    (`benchmarks.corners_to_rect`), so that its numbers match got10k's.
-    """
-    rows = []
-    for number, line in enumerate(Path(path).read_text().splitlines(), start=1):
-        line = line.strip()
-        if not line:
-            continue
-        try:
-            values = [float(v) for v in re.split(r"[,\s]+", line)]
-        except ValueError:
-            raise InputSourceError(f"{path}:{number}: not a list of numbers: {line[:60]!r}") from None
-        if len(values) == 8:
-            xs, ys = values[0::2], values[1::2]
-            values = [min(xs), min(ys), max(xs) - min(xs), max(ys) - min(ys)]
-        if len(values) != 4:
-            raise InputSourceError(f"{path}:{number}: expected 4 (x,y,w,h) or 8 (polygon) values, got {len(values)}")
-        rows.append(values)
-    return np.array(rows, dtype=np.float64).reshape(-1, 4)
-
-
-def natural_key(path: Path) -> list:
-    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", path.name)]
-
-
-def list_images(folder: Path) -> list[Path]:
-    return sorted((p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES), key=natural_key)
+GROUNDTRUTH_NAMES = otb.GROUNDTRUTH_NAMES
 
 
 # Consecutive failed reads after which a video counts as ended (a truncated file fails at once).
@@ -232,13 +199,10 @@ def open_sequence(path: str | Path) -> Sequence:
         if not np.isfinite(fps) or fps <= 0:
             fps = 30.0
         return Sequence(name=path.stem, video_path=path, fps=fps)
-    image_folder = path / "img" if (path / "img").is_dir() else path
+    image_folder = otb.frame_folder(path)
     frames = list_images(image_folder)
     if not frames:
         raise InputSourceError(f"{image_folder}: folder holds no image files ({', '.join(sorted(IMAGE_SUFFIXES))})")
-    groundtruth = None
-    for name in GROUNDTRUTH_NAMES:
-        if (path / name).is_file():
-            groundtruth = read_boxes(path / name)
-            break
+    groundtruth_file = otb.groundtruth_file(path)
+    groundtruth = read_boxes(groundtruth_file) if groundtruth_file is not None else None
     return Sequence(name=path.name, frame_paths=frames, groundtruth=groundtruth)

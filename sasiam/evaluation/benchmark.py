@@ -34,7 +34,7 @@ from typing import Iterator
 import numpy as np
 from tqdm import tqdm
 
-from ..data.benchmarks import read_attributes
+from ..data.layouts.otb import read_attributes
 from ..data.sequences import Sequence, open_sequence
 from ..errors import SASiamError
 from .metrics import aggregate, score_sequence

@@ -61,6 +61,8 @@ from typing import Callable, Iterable, Sequence
 
 import numpy as np
 
+from ..data.layouts.annotations import bounding_box
+
 UNKNOWN, INITIALIZATION, FAILURE = 0, 1, 2
 
 # (low, high) lengths of the EAO average, from vot-toolkit's stack files.
@@ -189,14 +191,12 @@ def load_frame(path: str | Path) -> np.ndarray:
 
 
 def region_to_box(region: Region) -> tuple[float, float, float, float]:
-    """The x,y,w,h a box tracker starts from: a polygon's min/max box, as the toolkit's
-    `Polygon.convert(RECTANGLE)` (no +1)."""
+    """The x,y,w,h a box tracker starts from: a polygon's min/max box of its float32 vertices, as the
+    toolkit's `Polygon.convert(RECTANGLE)` (no +1; `sasiam.data.layouts.annotations.bounding_box`)."""
     if isinstance(region, Rectangle):
         return region.x, region.y, region.width, region.height
     if isinstance(region, Polygon):
-        xs = [p[0] for p in region.points]
-        ys = [p[1] for p in region.points]
-        return min(xs), min(ys), max(xs) - min(xs), max(ys) - min(ys)
+        return bounding_box([value for point in region.points for value in point])
     raise ValueError(f"no box for special region {region.code}")
 
 

@@ -5,7 +5,9 @@ the toolkit's own workspace layout and a report of A, R and EAO.
 Sequences: DATA/list.txt names the sequence folders (VOT layout; without it, every
 sub-folder with ground truth). Ground truth: `groundtruth.txt` (VOT), else
 `groundtruth_original.txt` (the shared folders' polygons), else `groundtruth_rect.txt`.
-Frames: `color/`, else `img/`, else the images in the sequence folder itself.
+Frames: `color/`, else `img/`, else the images in the sequence folder itself. These are the
+rules `sasiam.data.layouts.vot.EVAL_VOT_FILES` names (`sasiam eval --dataset vot*` reads the
+same layout by `TOOLKIT_FILES`); regions stay polygons, scored as vot-toolkit does.
 
 Layout of OUT (the same as a vot-toolkit workspace, so either can score the other's runs):
     OUT/results/<tracker>/baseline/<sequence>/<sequence>_001.txt        1 init, 2 failure, 0 skipped, else x,y,w,h
@@ -23,11 +25,14 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from ..data.layouts import vot as vot_layout
+from ..data.layouts.folders import list_images
 from ..errors import InputSourceError, SASiamError
 from .vot import (EAO_PRESETS, Region, SequenceRuns, Special, VOTScore, VOTSettings, load_frame, read_trajectory,
                   run_supervised, score, write_trajectory)
 
-GROUNDTRUTH_FILES = ("groundtruth.txt", "groundtruth_original.txt", "groundtruth_rect.txt")
+FILES = vot_layout.EVAL_VOT_FILES
+GROUNDTRUTH_FILES = FILES.groundtruth
 EXPERIMENT = "baseline"
 
 
@@ -39,20 +44,11 @@ class VOTSequence:
     size: tuple[int, int]  # width, height: the overlap is counted inside it
 
 
-def _read_properties(path: Path) -> dict[str, str]:
-    if not path.is_file():
-        return {}
-    pairs = (line.split("=", 1) for line in path.read_text().splitlines() if "=" in line)
-    return {key.strip(): value.strip() for key, value in pairs}
-
-
 def open_vot_sequence(folder: Path) -> VOTSequence:
-    from ..data.sequences import list_images
-
-    truth_file = next((folder / n for n in GROUNDTRUTH_FILES if (folder / n).is_file()), None)
+    truth_file = vot_layout.groundtruth_file(folder, FILES)
     if truth_file is None:
         raise InputSourceError(f"{folder}: no ground truth ({', '.join(GROUNDTRUTH_FILES)})")
-    frame_folder = next((d for d in (folder / "color", folder / "img") if d.is_dir()), folder)
+    frame_folder = vot_layout.frame_folder(folder, FILES)
     frames = list_images(frame_folder)
     if not frames:
         raise InputSourceError(f"{frame_folder}: holds no image files")
@@ -63,7 +59,7 @@ def open_vot_sequence(folder: Path) -> VOTSequence:
     if len(truth) > len(frames):
         raise InputSourceError(f"{truth_file}: {len(truth)} regions for {len(frames)} frames")
     truth += [Special(0)] * (len(frames) - len(truth))  # as the toolkit pads a short ground truth
-    metadata = _read_properties(folder / "sequence")
+    metadata = vot_layout.read_properties(folder)
     if metadata.get("width", "").isdigit() and metadata.get("height", "").isdigit():
         size = int(metadata["width"]), int(metadata["height"])
     else:
@@ -75,11 +71,7 @@ def open_vot_sequence(folder: Path) -> VOTSequence:
 def find_sequences(data: Path, names: list[str] | None = None) -> list[Path]:
     if not data.is_dir():
         raise SASiamError(f"{data}: no such folder of sequences")
-    if (data / "list.txt").is_file():
-        listed = [line.strip() for line in (data / "list.txt").read_text().splitlines() if line.strip()]
-        folders = [data / name for name in listed]
-    else:
-        folders = sorted(p for p in data.iterdir() if p.is_dir() and any((p / n).is_file() for n in GROUNDTRUTH_FILES))
+    folders = vot_layout.sequence_folders(data, FILES)
     if names is not None:
         missing = sorted(set(names) - {f.name for f in folders})
         if missing:
