@@ -109,7 +109,8 @@ def test_the_backends_need_no_tracker_data_or_command_line():
     graph = import_graph()
     for module, targets in graph.items():
         if module.startswith("sasiam.backends"):
-            above = sorted(t for t in targets if t.split(".")[1] in ("tracking", "data", "evaluation", "cli", "integrations"))
+            above = sorted(t for t in targets
+                           if t.split(".")[1] in ("tracking", "data", "evaluation", "cli", "integrations"))
             assert above == [], f"{module} imports {above}"
 
 
