@@ -7,7 +7,7 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-# What --precision accepts (`tracking/backends.py` resolves "auto" for the running CPU).
+# What --precision accepts (`backends/base.py` resolves "auto" for the running CPU).
 PRECISION_CHOICES = ("fp32", "bf16", "int8", "auto")
 
 Backbone = Literal["efficientnet_lite0", "alexnet"]

@@ -62,7 +62,7 @@ def main() -> int:
     sequence = open_sequence(args.sequence)
     frames = [cv2.imread(str(path)) for path in sequence.frame_paths[: args.frames + 1]]
     box = tuple(float(v) for v in sequence.groundtruth[0])
-    from sasiam.integrations.onnx import exported_default
+    from sasiam.integrations.onnx_export import exported_default
 
     exported_default(args.onnx_dir)
     results, reference = {}, None

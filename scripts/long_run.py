@@ -102,7 +102,7 @@ def main() -> int:
     sequence = open_sequence(args.sequence)
     frames = [cv2.imread(str(p)) for p in sequence.frame_paths]
     if args.backend == "onnx":
-        from sasiam.integrations.onnx import exported_default
+        from sasiam.integrations.onnx_export import exported_default
 
         tracker = SASiamTracker(backend="onnx", weights=exported_default(args.onnx_dir))
         what = "the real tracker on ONNX Runtime (fp32)"

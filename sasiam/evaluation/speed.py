@@ -1,13 +1,15 @@
 """Where a tracked frame's time goes, against two yardsticks: the compute floor and OpenCV.
 
 Why: "3 fps" says nothing about what to speed up. This module times each stage of
-`SASiamTracker.update` separately, by calling the very pieces the tracker calls, in
-its order, on the frames of a real sequence as the target moves:
+`SASiamTracker.update` separately, by calling the stages the tracker's own code is made
+of (the search policy's methods and `TorchBackend`'s named stages, which its
+`score_maps` chains), in its order, on the frames of a real sequence as the target moves:
 
-    crop                 policy.search_crops + the backend's crops -> tensor
-    anet                 the appearance branch's search forward (A-Net)
-    snet                 the semantic backbone forward (S-Net trunk)
-    fusion_correlation   1x1 fusion, kernel repeat, both correlations + adjust, combine
+    crop                 policy.search_crops + backend.search_input (crops -> tensor)
+    anet                 backend.appearance_trunk (A-Net)
+    snet                 backend.semantic_trunk (S-Net trunk)
+    fusion_correlation   backend.fusion_and_correlation: 1x1 fusion, kernel repeat, both correlations
+                         + adjust, combine
     upsample_peak        policy.locate (x16 bicubic, penalties, window, argmax)
     box_update           the rest of policy.step
 
@@ -41,7 +43,7 @@ from tqdm import tqdm
 from ..errors import SASiamError
 from ..data.shared import shared_sequences_root
 from ..files import write_output
-from ..tracking.backends import cpu_flags
+from ..backends.base import cpu_flags
 
 STAGES = ("crop", "anet", "snet", "fusion_correlation", "upsample_peak", "box_update")
 NETWORK_STAGES = ("anet", "snet")
@@ -216,9 +218,9 @@ def _peak_kernels(precision: str, size: int) -> dict[str, tuple[Callable[[], obj
     if precision == "int8":
         import torch.ao.nn.quantized as nnq
 
-        from ..tracking.int8 import _engine
+        from ..backends.int8 import quantized_engine
 
-        torch.backends.quantized.engine = _engine()
+        torch.backends.quantized.engine = quantized_engine()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # torch 2.13's notice that quantized dtypes are deprecated
             conv = nnq.Conv2d(size, size, 1)
@@ -289,13 +291,13 @@ def appearance_macs(input_size: int = 255) -> int:
 
 def frame_macs(tracker, frame: np.ndarray) -> dict[str, int]:
     """Multiply-adds of each stage of one update, counted on the tracker's own modules and crops."""
-    from ..tracking.int8 import QuantizedANet
+    from ..backends.int8 import QuantizedANet
 
     net, policy = tracker.backend.net, tracker.policy
     crops = policy.search_crops(frame, tracker.state)
     # counted in fp32: the number of multiply-adds does not depend on the dtype
     x = torch.from_numpy(np.ascontiguousarray(crops)).permute(0, 3, 1, 2).float()
-    kernels = tracker._kernels
+    kernels = tracker.kernels
     macs = {stage: 0 for stage in STAGES}
     scales = len(crops)
     if net.appearance is not None:
@@ -319,7 +321,7 @@ def frame_macs(tracker, frame: np.ndarray) -> dict[str, int]:
 def stage_precisions(precision: str) -> dict[str, str]:
     """The precision each stage's multiply-adds run in (what its floor is divided by)."""
     return {
-        # int8 quantizes the A-Net only (tracking/int8.py)
+        # int8 quantizes the A-Net only (backends/int8.py)
         "crop": "fp32", "anet": precision, "snet": "bf16" if precision == "bf16" else "fp32",
         # bf16 autocast runs the 1x1 fusion in bf16, the correlation is forced to fp32; int8 keeps both fp32
         "fusion_correlation": "bf16" if precision == "bf16" else "fp32",
@@ -330,41 +332,28 @@ def stage_precisions(precision: str) -> dict[str, str]:
 # -- the staged update ----------------------------------------------------------------------------
 
 def staged_update(tracker, frame: np.ndarray) -> tuple[object, dict[str, float], np.ndarray]:
-    """One update split into stages, calling what `tracker.update` calls, in its order.
+    """One update split into stages, calling what `tracker.update` calls, in its order: the policy's
+    steps and the torch backend's named stages (`TorchBackend.score_maps` chains the same ones).
 
     Returns the new target state (not stored in the tracker), seconds per stage and the maps.
-    Mirrors TorchBackend.score_maps / SASiamNet.responses / SearchPolicy.step; `run_bench`
-    checks the result equals `tracker.update`'s so a change there cannot go unnoticed.
+    `run_bench` checks the result equals `tracker.update`'s so a change there cannot go unnoticed.
     """
-    from ..models.sasiam_net import SASiamNet
-    from ..tracking.backends import repeat_per_group
-
-    backend, net, policy, state = tracker.backend, tracker.backend.net, tracker.policy, tracker.state
+    backend, policy, state = tracker.backend, tracker.policy, tracker.state
     clock = time.perf_counter
     times = {}
-    with torch.no_grad():
-        start = clock()
-        crops = policy.search_crops(frame, state)
-        x = backend._input(crops)
-        times["crop"] = clock() - start
-        features = {}
-        with backend._autocast():
-            start = clock()
-            if net.appearance is not None:
-                features["appearance"] = net.appearance.search(x)
-            times["anet"] = clock() - start
-            start = clock()
-            if net.semantic is not None:
-                levels = net.semantic.backbone(x)
-            times["snet"] = clock() - start
-            start = clock()
-            if net.semantic is not None:
-                features["semantic"] = net.semantic.search_from_features(*levels)
-            kernels = {name: repeat_per_group(k, len(crops)) for name, k in tracker._kernels.items()}
-            maps = {name: branch.score(kernels[name], features[name])[:, 0]
-                    for name, branch in net.branches().items()}
-        maps = SASiamNet.combine({name: m.float() for name, m in maps.items()}, backend.lam).cpu().numpy()
-        times["fusion_correlation"] = clock() - start
+    start = clock()
+    crops = policy.search_crops(frame, state)
+    x = backend.search_input(crops)
+    times["crop"] = clock() - start
+    start = clock()
+    appearance = backend.appearance_trunk(x)
+    times["anet"] = clock() - start
+    start = clock()
+    levels = backend.semantic_trunk(x)
+    times["snet"] = clock() - start
+    start = clock()
+    maps = backend.fusion_and_correlation(tracker.kernels, appearance, levels)
+    times["fusion_correlation"] = clock() - start
     start = clock()
     located = policy.locate(maps)
     times["upsample_peak"] = clock() - start

@@ -1,4 +1,6 @@
-"""`sasiam export-onnx`: write the ONNX graphs, then check them against PyTorch on real crops.
+"""ONNX export of SA-Siam and its check: `sasiam export-onnx` writes the two graphs the ONNX
+backend runs (`sasiam/backends/onnx.py`: what they compute, the manifest), then checks them
+against PyTorch on real crops.
 
 The check runs both backends on the crops the tracker would cut (the first frame's
 context crop, then three scales around the target in the next frames) and prints
@@ -8,25 +10,186 @@ sees at export time whether ONNX Runtime reproduces PyTorch on their machine.
 from __future__ import annotations
 
 import argparse
+import hashlib
+import logging
 import sys
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
+import numpy as np
+
+from ..backends.onnx import (
+    ATTENTION_OUTPUTS, BRANCH_ORDER, CROP_SIZE, DEFAULT_OPSET, EXEMPLAR_FILE, EXEMPLAR_INPUT, INSTALL_HINT,
+    MANIFEST_NAME, SEARCH_FILE, SEARCH_INPUT, OnnxBackend, OnnxManifest, kernel_name, map_name,
+)
 from ..data.shared import shared_sequences_root
-from ..errors import SASiamError
+from ..errors import CheckpointError, SASiamError
 
-if TYPE_CHECKING:
-    import numpy as np
-
-# numpy, torch and onnxruntime are imported by the functions that use them, so that
-# registering this command costs `sasiam --help` nothing.
-DEFAULT_OPSET = 18  # kept equal to sasiam.integrations.onnx.DEFAULT_OPSET (tests check)
+# torch and onnxruntime are imported by the functions that use them, so that registering
+# this command costs `sasiam --help` no torch.
 
 # Score maps span about +-5 and kernels about +-3; fp32 reordering gives ~1e-5. Far above that is a wrong graph.
 DEFAULT_TOLERANCE = 1e-3
 DEFAULT_CHECK_SEQUENCE = "Crossing"
 
+
+# -- export (imports torch) ---------------------------------------------------------
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _wrappers(net):
+    """nn.Modules whose forward is exactly what each graph computes."""
+    import torch
+    import torch.nn.functional as F
+    from torch import nn
+
+    def as_float_nchw(crops):
+        return crops.permute(0, 3, 1, 2).float()
+
+    class Exemplar(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.net = net
+
+        def forward(self, context_crops):
+            x = as_float_nchw(context_crops)
+            outputs = []
+            for name, branch in self.net.branches().items():
+                if name == "semantic":
+                    # backbone once; the attention is computed again for its own outputs (a 9-value MLP)
+                    conv4, conv5 = branch.backbone(x)
+                    outputs += [branch.exemplar_from_features(conv4, conv5),
+                                branch.attention4(conv4), branch.attention5(conv5)]
+                else:
+                    outputs.append(branch.exemplar(x))
+            return tuple(outputs)
+
+    class Search(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.net = net
+
+        def forward(self, search_crops, *kernels):
+            x = as_float_nchw(search_crops)
+            maps = []
+            for branch, k in zip(self.net.branches().values(), kernels):
+                features = branch.search(x)
+                every_pair = F.conv2d(features, k)  # M x N x 17 x 17: kernels as Conv's run-time W
+                crops, targets = every_pair.shape[0], k.shape[0]
+                owner = torch.arange(crops, device=x.device) // (crops // targets)
+                mine = torch.gather(every_pair, 1, owner.view(-1, 1, 1, 1).expand(-1, 1, *every_pair.shape[2:]))
+                maps.append(branch.adjust(mine)[:, 0])
+            return tuple(maps)
+
+    return Exemplar().eval(), Search().eval()
+
+
+def exported_default(out_dir: str | Path) -> Path:
+    """The shipped weights exported into out_dir, exporting again only when the export there is missing
+    or was made from other weights (an older default)."""
+    from ..weights import default_weights_path
+
+    out = Path(out_dir)
+    manifest = out / MANIFEST_NAME
+    weights = default_weights_path()
+    current = file_sha256(weights) if weights is not None else None
+    try:
+        found = OnnxManifest.read(manifest) if manifest.is_file() else None
+    except CheckpointError:  # damaged, or written by a sasiam with another export format
+        found = None
+    if found is None or found.source_sha256 != current or found.branches != BRANCH_ORDER:
+        export_onnx(out)
+    return out
+
+
+def export_onnx(out_dir: str | Path, weights: str | Path | None = None, branches: str = "both",
+                opset: int = DEFAULT_OPSET, snet_weights: str | Path | None = None,
+                backbone: str | None = None, progress: bool = False) -> Path:
+    """Write exemplar.onnx, search.onnx and sasiam_onnx.json into out_dir; returns the manifest's path."""
+    try:
+        import torch
+        from torch.export import Dim
+    except ImportError:
+        raise SASiamError("exporting needs PyTorch (running the exported graphs does not)") from None
+    try:
+        import onnx  # noqa: F401
+        import onnxscript  # noqa: F401  (torch's exporter needs it)
+    except ImportError:
+        raise SASiamError(f"exporting needs onnx and onnxscript: {INSTALL_HINT}") from None
+    from tqdm import tqdm
+
+    from ..backends.torch import load_network
+    from ..config import TrackerConfig
+    from ..weights import default_weights_path
+
+    out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise SASiamError(f"{out}: exists and is not a folder")
+    out.mkdir(parents=True, exist_ok=True)
+    # A failed export must not leave an old manifest vouching for half-written graphs.
+    (out / MANIFEST_NAME).unlink(missing_ok=True)
+    source = Path(weights) if weights is not None else default_weights_path()
+    net, checkpoint_lam, untrained = load_network(weights, branches, snet_weights, backbone)
+    names = [name for name in BRANCH_ORDER if name in net.branches()]
+    # In the order the Exemplar wrapper returns them: appearance, then semantic and its attention.
+    exemplar_outputs = [kernel_name(n) for n in names] + (list(ATTENTION_OUTPUTS) if "semantic" in names else [])
+    search_inputs = [SEARCH_INPUT] + [kernel_name(n) for n in names]
+    search_outputs = [map_name(n) for n in names]
+    exemplar_module, search_module = _wrappers(net)
+
+    # Examples with N = 2 targets and M = 6 crops: torch.export specialises sizes 0 and 1,
+    # and N != M keeps the two batch sizes from being taken for one symbol.
+    generator = torch.Generator().manual_seed(0)
+    context = torch.randint(0, 256, (2, CROP_SIZE, CROP_SIZE, 3), dtype=torch.uint8, generator=generator)
+    search = torch.randint(0, 256, (6, CROP_SIZE, CROP_SIZE, 3), dtype=torch.uint8, generator=generator)
+    with torch.no_grad():
+        kernels = exemplar_module(context)[:len(names)]
+    targets = Dim("targets", min=1, max=4096)
+    crops = Dim("crops", min=1, max=4096)
+    jobs = [
+        (exemplar_module, (context,), EXEMPLAR_FILE, [EXEMPLAR_INPUT], exemplar_outputs,
+         {"context_crops": {0: targets}}),
+        (search_module, (search, *kernels), SEARCH_FILE, search_inputs, search_outputs,
+         {"search_crops": {0: crops}, "kernels": tuple({0: targets} for _ in names)}),
+    ]
+    # "torchvision is not installed. Skipping torchvision::nms": the exporter's, about ops we do not use
+    registration_log = logging.getLogger("torch.onnx._internal.exporter._registration")
+    log_level = registration_log.level
+    registration_log.setLevel(logging.ERROR)
+    try:
+        for module, args, filename, inputs, outputs_, shapes in tqdm(jobs, desc="export-onnx", unit="graph",
+                                                                      disable=not progress):
+            with warnings.catch_warnings():
+                # torch's exporter warns about its own internals (pytree deprecations); nothing for the user
+                warnings.simplefilter("ignore", FutureWarning)
+                warnings.simplefilter("ignore", DeprecationWarning)
+                warnings.filterwarnings("ignore", message=".*axis name.*")
+                torch.onnx.export(module, args, str(out / filename), input_names=inputs, output_names=outputs_,
+                                  opset_version=opset, dynamo=True, dynamic_shapes=shapes, external_data=False,
+                                  verbose=False)
+    finally:
+        registration_log.setLevel(log_level)
+    lam = checkpoint_lam if checkpoint_lam is not None else TrackerConfig().lam
+    manifest = OnnxManifest(
+        lam=float(lam), branches=tuple(names), untrained=tuple(untrained),
+        exemplar_outputs=tuple(exemplar_outputs), search_inputs=tuple(search_inputs),
+        search_outputs=tuple(search_outputs), opset=opset,
+        source_weights=str(source) if source is not None else None,
+        source_sha256=file_sha256(source) if source is not None else None,
+    )
+    path = out / MANIFEST_NAME
+    path.write_text(manifest.to_json())
+    return path
+
+
+# -- check against PyTorch ------------------------------------------------------------
 
 def default_check_sequence() -> Path | None:
     """Crossing from ../shared/sequences beside a source checkout (or $SASIAM_SHARED_SEQUENCES), if there."""
@@ -36,8 +199,6 @@ def default_check_sequence() -> Path | None:
 
 def check_frames(path: Path | None, count: int) -> tuple[list[np.ndarray], np.ndarray, str]:
     """`count` frames with their boxes: from an OTB-layout sequence, else the bundled demo clip."""
-    import numpy as np
-
     if count < 2:
         raise SASiamError(f"--check-frames must be at least 2 (one exemplar frame, one search frame), got {count}")
     if path is None:
@@ -87,10 +248,8 @@ class ExportCheck:
 
 def crops_for_check(frames: list[np.ndarray], boxes: np.ndarray, config=None) -> tuple[np.ndarray, np.ndarray]:
     """The tracker's context crop of frame 0 and its 3-scale search crops around each later box."""
-    import numpy as np
-
     from ..config import TrackerConfig
-    from ..tracking.tracker import SearchPolicy
+    from ..tracking.policy import SearchPolicy
 
     policy = SearchPolicy(config or TrackerConfig())
     context = policy.context_crop(frames[0], policy.start(frames[0], boxes[0]))[None]
@@ -101,11 +260,8 @@ def crops_for_check(frames: list[np.ndarray], boxes: np.ndarray, config=None) ->
 
 def check_export(folder: str | Path, context: np.ndarray, search: np.ndarray, source: str,
                  weights: str | Path | None = None, snet_weights=None, backbone=None) -> ExportCheck:
-    import numpy as np
-
+    from ..backends.torch import TorchBackend, load_network
     from ..models.sasiam_net import SASiamNet
-    from ..tracking.backends import TorchBackend, load_network
-    from .onnx import OnnxBackend, kernel_name
 
     onnx_backend = OnnxBackend(folder)
     branches = "both" if len(onnx_backend.branches) == 2 else onnx_backend.branches[0]
@@ -124,9 +280,9 @@ def check_export(folder: str | Path, context: np.ndarray, search: np.ndarray, so
                        float(np.abs(torch_score).max()))
 
 
-def command_export_onnx(args: argparse.Namespace) -> int:
-    from .onnx import MANIFEST_NAME, export_onnx
+# -- the command ---------------------------------------------------------------------
 
+def command_export_onnx(args: argparse.Namespace) -> int:
     manifest = export_onnx(args.out, weights=args.weights, branches=args.branches, opset=args.opset,
                            snet_weights=args.snet_weights, backbone=args.backbone, progress=not args.quiet)
     folder = manifest.parent

@@ -4,7 +4,7 @@ N independent `SASiamTracker`s run N exemplar forwards at init and N forwards of
 3 search crops per frame. Here the N context crops go through the exemplar
 networks as one batch, and each frame's N x 3 search crops go to the backend in
 one call, which scores them with one grouped correlation per branch (kernel i
-repeated for target i's scales, see `backends.py`). Per target the result is
+repeated for target i's scales, see `sasiam.backends`). Per target the result is
 what a single tracker gives: the same `SearchPolicy` turns target i's slice of
 the maps into its new `TargetState`.
 
@@ -27,7 +27,8 @@ import numpy as np
 from ..config import Backbone, Branches, TrackerConfig
 from ..errors import InvalidBoxError
 from .frames import as_bgr_uint8
-from .tracker import SASiamTracker, TargetState
+from .policy import TargetState
+from .tracker import SASiamTracker
 
 
 def as_box_list(boxes) -> list[tuple[float, float, float, float]]:

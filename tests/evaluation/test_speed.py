@@ -1,4 +1,4 @@
-"""`sasiam bench` plumbing, the A-Net's multiply-add count, and the int8 path's boxes.
+"""`sasiam bench` plumbing and the A-Net's multiply-add count.
 
 No timing is asserted: the machine running the suite is shared. The bench runs
 on real frames with the real tracker and the real OpenCV trackers.
@@ -7,17 +7,12 @@ from __future__ import annotations
 
 import json
 import math
-import warnings
 
-import numpy as np
-import pytest
 import torch
 
 from sasiam.cli import main
 from sasiam.evaluation.speed import STAGES, appearance_macs, count_macs
 from sasiam.models.appearance import AppearanceNet
-from sasiam.tracking.backends import PRECISIONS, auto_precision, check_precision
-from sasiam.tracking.geometry import iou
 
 from conftest import shared_sequence
 
@@ -76,43 +71,3 @@ def test_anet_flop_count_equals_siamfc_arithmetic():
     net = AppearanceNet().eval()
     counted = count_macs(lambda: net(torch.zeros(1, 3, 255, 255)))
     assert counted == by_hand == appearance_macs(255)
-
-
-def test_auto_precision_rule():
-    assert auto_precision(set()) == "fp32"
-    assert auto_precision({"avx2", "fma"}) == "fp32"
-    assert auto_precision({"avx2", "avx512_bf16"}) == "bf16"
-    assert auto_precision({"amx_bf16", "amx_tile"}) == "bf16"
-    assert check_precision("auto") in PRECISIONS
-    with pytest.raises(ValueError, match="auto"):
-        check_precision("fp16")
-
-
-def test_int8_boxes_stay_close_to_fp32(shared_sequences, tmp_path, monkeypatch):
-    from sasiam import SASiamTracker
-    from sasiam.data.sequences import open_sequence
-
-    monkeypatch.setenv("SASIAM_CACHE", str(tmp_path))  # calibrate here, from real crops, not from a cache
-    sequence = open_sequence(shared_sequence("Walking2"))
-    frames = [frame for _, frame in zip(range(11), sequence.frames())]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        int8 = SASiamTracker(precision="int8")
-        fp32 = SASiamTracker(precision="fp32")
-    info = int8.backend.int8_info
-    assert info["quantized"] == ["appearance.net (A-Net)"] and not info["cached"]
-    assert "training split" in info["calibration"] and info["crops"] >= 30
-    assert "Basketball" in info["calibration"] and "Walking2" not in info["calibration"]  # train names only
-    overlaps = []
-    for tracker in (int8, fp32):
-        tracker.init(frames[0], sequence.first_box)
-    for frame in frames[1:]:
-        overlaps.append(iou(int8.update(frame), fp32.update(frame)))
-    assert np.mean(overlaps) > 0.9 and min(overlaps) > 0.75, overlaps
-    # the quantized A-Net's features are close to the fp32 ones on a real crop
-    crops = fp32.search_crops(frames[-1])
-    x = torch.from_numpy(crops).permute(0, 3, 1, 2).float()
-    with torch.no_grad():
-        reference = fp32.net.appearance.search(x)
-        quantized = int8.net.appearance.search(x)
-    assert float((quantized - reference).norm() / reference.norm()) < 0.08

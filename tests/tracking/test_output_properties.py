@@ -14,7 +14,7 @@ from sasiam.config import TrackerConfig
 from sasiam.errors import BoxClippedWarning, InvalidBoxError
 from sasiam.tracking import geometry
 from sasiam.tracking.crops import crop_square
-from sasiam.tracking.tracker import SearchPolicy, TargetState
+from sasiam.tracking.policy import SearchPolicy, TargetState
 
 CONFIG = TrackerConfig()
 POLICY = SearchPolicy(CONFIG)

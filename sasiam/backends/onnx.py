@@ -1,4 +1,5 @@
-"""ONNX export of SA-Siam, and a tracker backend that runs the exported graphs in ONNX Runtime.
+"""The ONNX Runtime backend: runs the two graphs `sasiam export-onnx` writes
+(`sasiam/integrations/onnx_export.py`), with numpy and onnxruntime only.
 
 Why: with the two graphs and onnxruntime the tracker runs where PyTorch is not
 installed (`SASiamTracker(backend="onnx", weights=DIR)`). Two graphs, because the
@@ -21,17 +22,13 @@ keeps kernel m // (M / N). Both M and N stay dynamic, the numbers are the same
 sums as the grouped conv, and for one target (N = 1) nothing is wasted; with N
 targets the correlation costs N times more, which is small next to the backbone.
 
-This module imports neither torch nor onnxruntime at import time: `OnnxBackend`
-imports onnxruntime, `export_onnx` imports torch, each when called.
+This module imports onnxruntime only when `OnnxBackend` is built, and never torch.
 """
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
-import logging
 import os
-import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
@@ -40,6 +37,7 @@ import numpy as np
 
 from .. import __version__
 from ..errors import CheckpointError, InvalidOptionError, SASiamError
+from .base import check_lam
 
 MANIFEST_NAME = "sasiam_onnx.json"
 EXEMPLAR_FILE = "exemplar.onnx"
@@ -120,14 +118,6 @@ def find_manifest(path: str | Path) -> Path:
     return manifest
 
 
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 # -- runtime (numpy + onnxruntime only) -----------------------------------------
 
 def available_cores() -> int:
@@ -164,7 +154,7 @@ def _crops(crops: np.ndarray, size: int) -> np.ndarray:
 
 
 class OnnxBackend:
-    """The tracker backend (see `sasiam.tracking.backends`) on ONNX Runtime's CPU provider.
+    """The tracker backend (see `sasiam.backends.base`) on ONNX Runtime's CPU provider.
 
     Kernels are a dict {"<branch>_kernels": N x C x k x k float32 array}.
     """
@@ -179,6 +169,7 @@ class OnnxBackend:
         self.manifest = OnnxManifest.read(manifest_path)
         self.lam = float(self.manifest.lam)
         self.branches = self.manifest.branches
+        self.untrained = tuple(self.manifest.untrained)
         options = session_options(threads)
         providers = ["CPUExecutionProvider"]
         self.exemplar_session = ort.InferenceSession(str(self.folder / self.manifest.exemplar_file), options,
@@ -221,12 +212,14 @@ class OnnxBackend:
         return {name: k[index] for name, k in kernels.items()}
 
 
-def tracker_backend(weights, branches: str, lam: float | None, device: str, snet_weights, backbone,
-                    precision: str) -> tuple[OnnxBackend, list[str]]:
-    """`SASiamTracker(backend="onnx", weights=DIR)`: the backend and the names of untrained branches.
+def load(weights: str | Path | None = None, branches: str = "both", lam: float | None = None, device: str = "cpu",
+         precision: str = "fp32", snet_weights=None, backbone=None, calibration=None,
+         default_lam: float | None = None) -> OnnxBackend:
+    """`load_backend("onnx", weights=DIR)`: the graphs `sasiam export-onnx` wrote into DIR.
 
     Everything about the network is fixed by the export, so options that would
-    change it are refused rather than silently ignored.
+    change it are refused rather than silently ignored. lam None takes the export's
+    (an export always records one, so `default_lam` is never needed here).
     """
     if weights is None:
         raise CheckpointError("backend='onnx' runs exported graphs: run `sasiam export-onnx --out DIR` first "
@@ -239,160 +232,14 @@ def tracker_backend(weights, branches: str, lam: float | None, device: str, snet
     if snet_weights is not None or backbone is not None:
         raise InvalidOptionError("backend='onnx': the S-Net is baked into the exported graphs; "
                                  "pass snet_weights/backbone to `sasiam export-onnx` instead")
+    if calibration is not None:
+        raise InvalidOptionError("backend='onnx' runs the fp32 graphs: calibration is for precision='int8' "
+                                 "of the torch backend")
     backend = OnnxBackend(weights)
     exported = "both" if len(backend.branches) == 2 else backend.branches[0]
     if branches != exported:
         raise InvalidOptionError(f"{weights}: exported with branches={exported!r}, not {branches!r}; pass "
                                  f"branches={exported!r} or export again with `sasiam export-onnx --branches {branches}`")
     if lam is not None:
-        from ..tracking.tracker import check_lam
-
         backend.lam = check_lam(lam)
-    return backend, list(backend.manifest.untrained)
-
-
-# -- export (imports torch) ---------------------------------------------------------
-
-def _wrappers(net):
-    """nn.Modules whose forward is exactly what each graph computes."""
-    import torch
-    import torch.nn.functional as F
-    from torch import nn
-
-    def as_float_nchw(crops):
-        return crops.permute(0, 3, 1, 2).float()
-
-    class Exemplar(nn.Module):
-        def __init__(self) -> None:
-            super().__init__()
-            self.net = net
-
-        def forward(self, context_crops):
-            x = as_float_nchw(context_crops)
-            outputs = []
-            for name, branch in self.net.branches().items():
-                if name == "semantic":
-                    # backbone once; the attention is computed again for its own outputs (a 9-value MLP)
-                    conv4, conv5 = branch.backbone(x)
-                    outputs += [branch.exemplar_from_features(conv4, conv5),
-                                branch.attention4(conv4), branch.attention5(conv5)]
-                else:
-                    outputs.append(branch.exemplar(x))
-            return tuple(outputs)
-
-    class Search(nn.Module):
-        def __init__(self) -> None:
-            super().__init__()
-            self.net = net
-
-        def forward(self, search_crops, *kernels):
-            x = as_float_nchw(search_crops)
-            maps = []
-            for branch, k in zip(self.net.branches().values(), kernels):
-                features = branch.search(x)
-                every_pair = F.conv2d(features, k)  # M x N x 17 x 17: kernels as Conv's run-time W
-                crops, targets = every_pair.shape[0], k.shape[0]
-                owner = torch.arange(crops, device=x.device) // (crops // targets)
-                mine = torch.gather(every_pair, 1, owner.view(-1, 1, 1, 1).expand(-1, 1, *every_pair.shape[2:]))
-                maps.append(branch.adjust(mine)[:, 0])
-            return tuple(maps)
-
-    return Exemplar().eval(), Search().eval()
-
-
-def exported_default(out_dir: str | Path) -> Path:
-    """The shipped weights exported into out_dir, exporting again only when the export there is missing
-    or was made from other weights (an older default)."""
-    from ..weights import default_weights_path
-
-    out = Path(out_dir)
-    manifest = out / MANIFEST_NAME
-    weights = default_weights_path()
-    current = file_sha256(weights) if weights is not None else None
-    try:
-        found = OnnxManifest.read(manifest) if manifest.is_file() else None
-    except CheckpointError:  # damaged, or written by a sasiam with another export format
-        found = None
-    if found is None or found.source_sha256 != current or found.branches != BRANCH_ORDER:
-        export_onnx(out)
-    return out
-
-
-def export_onnx(out_dir: str | Path, weights: str | Path | None = None, branches: str = "both",
-                opset: int = DEFAULT_OPSET, snet_weights: str | Path | None = None,
-                backbone: str | None = None, progress: bool = False) -> Path:
-    """Write exemplar.onnx, search.onnx and sasiam_onnx.json into out_dir; returns the manifest's path."""
-    try:
-        import torch
-        from torch.export import Dim
-    except ImportError:
-        raise SASiamError("exporting needs PyTorch (running the exported graphs does not)") from None
-    try:
-        import onnx  # noqa: F401
-        import onnxscript  # noqa: F401  (torch's exporter needs it)
-    except ImportError:
-        raise SASiamError(f"exporting needs onnx and onnxscript: {INSTALL_HINT}") from None
-    from tqdm import tqdm
-
-    from ..config import TrackerConfig
-    from ..tracking.backends import load_network
-    from ..weights import default_weights_path
-
-    out = Path(out_dir)
-    if out.exists() and not out.is_dir():
-        raise SASiamError(f"{out}: exists and is not a folder")
-    out.mkdir(parents=True, exist_ok=True)
-    # A failed export must not leave an old manifest vouching for half-written graphs.
-    (out / MANIFEST_NAME).unlink(missing_ok=True)
-    source = Path(weights) if weights is not None else default_weights_path()
-    net, checkpoint_lam, untrained = load_network(weights, branches, snet_weights, backbone)
-    names = [name for name in BRANCH_ORDER if name in net.branches()]
-    # In the order the Exemplar wrapper returns them: appearance, then semantic and its attention.
-    exemplar_outputs = [kernel_name(n) for n in names] + (list(ATTENTION_OUTPUTS) if "semantic" in names else [])
-    search_inputs = [SEARCH_INPUT] + [kernel_name(n) for n in names]
-    search_outputs = [map_name(n) for n in names]
-    exemplar_module, search_module = _wrappers(net)
-
-    # Examples with N = 2 targets and M = 6 crops: torch.export specialises sizes 0 and 1,
-    # and N != M keeps the two batch sizes from being taken for one symbol.
-    generator = torch.Generator().manual_seed(0)
-    context = torch.randint(0, 256, (2, CROP_SIZE, CROP_SIZE, 3), dtype=torch.uint8, generator=generator)
-    search = torch.randint(0, 256, (6, CROP_SIZE, CROP_SIZE, 3), dtype=torch.uint8, generator=generator)
-    with torch.no_grad():
-        kernels = exemplar_module(context)[:len(names)]
-    targets = Dim("targets", min=1, max=4096)
-    crops = Dim("crops", min=1, max=4096)
-    jobs = [
-        (exemplar_module, (context,), EXEMPLAR_FILE, [EXEMPLAR_INPUT], exemplar_outputs,
-         {"context_crops": {0: targets}}),
-        (search_module, (search, *kernels), SEARCH_FILE, search_inputs, search_outputs,
-         {"search_crops": {0: crops}, "kernels": tuple({0: targets} for _ in names)}),
-    ]
-    # "torchvision is not installed. Skipping torchvision::nms": the exporter's, about ops we do not use
-    registration_log = logging.getLogger("torch.onnx._internal.exporter._registration")
-    log_level = registration_log.level
-    registration_log.setLevel(logging.ERROR)
-    try:
-        for module, args, filename, inputs, outputs_, shapes in tqdm(jobs, desc="export-onnx", unit="graph",
-                                                                      disable=not progress):
-            with warnings.catch_warnings():
-                # torch's exporter warns about its own internals (pytree deprecations); nothing for the user
-                warnings.simplefilter("ignore", FutureWarning)
-                warnings.simplefilter("ignore", DeprecationWarning)
-                warnings.filterwarnings("ignore", message=".*axis name.*")
-                torch.onnx.export(module, args, str(out / filename), input_names=inputs, output_names=outputs_,
-                                  opset_version=opset, dynamo=True, dynamic_shapes=shapes, external_data=False,
-                                  verbose=False)
-    finally:
-        registration_log.setLevel(log_level)
-    lam = checkpoint_lam if checkpoint_lam is not None else TrackerConfig().lam
-    manifest = OnnxManifest(
-        lam=float(lam), branches=tuple(names), untrained=tuple(untrained),
-        exemplar_outputs=tuple(exemplar_outputs), search_inputs=tuple(search_inputs),
-        search_outputs=tuple(search_outputs), opset=opset,
-        source_weights=str(source) if source is not None else None,
-        source_sha256=file_sha256(source) if source is not None else None,
-    )
-    path = out / MANIFEST_NAME
-    path.write_text(manifest.to_json())
-    return path
+    return backend

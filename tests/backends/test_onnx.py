@@ -29,9 +29,9 @@ import pytest
 from sasiam.cli import main
 from sasiam.data.sequences import open_sequence
 from sasiam.errors import CheckpointError
+from sasiam.backends.onnx import DEFAULT_OPSET, MANIFEST_NAME, OnnxBackend, kernel_name
+from sasiam.backends.torch import TorchBackend, crops_to_tensor, load_network
 from sasiam.integrations import onnx_export
-from sasiam.integrations.onnx import DEFAULT_OPSET, MANIFEST_NAME, OnnxBackend, kernel_name
-from sasiam.tracking.backends import TorchBackend, crops_to_tensor, load_network
 from sasiam.tracking.geometry import iou
 from sasiam.tracking.tracker import SASiamTracker
 from sasiam.weights import default_weights_path
@@ -241,26 +241,24 @@ def test_the_cached_default_export_is_redone_when_the_shipped_weights_change(exp
     """scripts/ keep an export of the default weights in ~/.cache; a new default must not run the old graphs."""
     import shutil
 
-    from sasiam.integrations import onnx as onnx_module
-
     exports = []
-    monkeypatch.setattr(onnx_module, "export_onnx", lambda out, **options: exports.append(out))
+    monkeypatch.setattr(onnx_export, "export_onnx", lambda out, **options: exports.append(out))
     cache = tmp_path / "onnx-default"
     shutil.copytree(exported[0], cache)
-    assert onnx_module.exported_default(cache) == cache and exports == []  # made from today's weights: kept
+    assert onnx_export.exported_default(cache) == cache and exports == []  # made from today's weights: kept
     manifest = json.loads((cache / MANIFEST_NAME).read_text())
     manifest["source_sha256"] = "0" * 64
     (cache / MANIFEST_NAME).write_text(json.dumps(manifest))
-    onnx_module.exported_default(cache)
+    onnx_export.exported_default(cache)
     assert exports == [cache]
     manifest["source_sha256"] = json.loads((exported[0] / MANIFEST_NAME).read_text())["source_sha256"]
     manifest["branches"] = ["appearance"]  # the right weights, but one branch only
     (cache / MANIFEST_NAME).write_text(json.dumps(manifest))
-    onnx_module.exported_default(cache)
+    onnx_export.exported_default(cache)
     assert exports == [cache] * 2
     (cache / MANIFEST_NAME).write_text("{not json")
-    onnx_module.exported_default(cache)
+    onnx_export.exported_default(cache)
     assert exports == [cache] * 3
     (cache / MANIFEST_NAME).unlink()
-    onnx_module.exported_default(cache)
+    onnx_export.exported_default(cache)
     assert exports == [cache] * 4

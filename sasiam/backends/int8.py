@@ -17,36 +17,32 @@ the semantic map; that needs per-channel activation equalization or
 quantization-aware training. The 1x1 fusion, attention, correlation and
 everything after are fp32 too.
 
-Calibration uses real crops: the three search scales around the ground-truth box
-of frames of the training split's sequences (`sasiam/data/splits/shared_sequences.json`,
-"train") when ../shared/sequences is beside the repository, else frames of the
-bundled demo clip (real photographs). The calibrated observers are cached on disk
-(`cache_dir()`), keyed by the A-Net's weights, so only the first int8 tracker pays.
+Calibration uses real crops, which the caller passes in (`Calibration`, base.py); the
+tracker's default (`sasiam/tracking/calibration.py`) is the three search scales around the
+ground-truth box of frames of the training split's sequences, else frames of the bundled
+demo clip (real photographs). The calibrated observers are cached on disk (`cache_dir()`),
+keyed by the A-Net's weights and the crops' source, so only the first int8 tracker pays.
 """
 from __future__ import annotations
 
 import copy
 import hashlib
-import json
 import os
 import warnings
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 import torch
 from torch import nn
 
-from ..data.shared import shared_sequences_root
 from ..files import atomic_write
 from ..models.appearance import AppearanceNet
 from ..models.sasiam_net import SASiamNet
+from .base import Calibration
 
 # oneDNN first: on this AVX2 CPU its int8 grouped convs ran the A-Net faster than fbgemm's.
 ENGINES = ("onednn", "x86", "fbgemm")
 WEIGHT_QMAX = 63
-# Frames per training sequence whose three scale crops calibrate the activations.
-CALIBRATION_FRAMES_PER_SEQUENCE = 3
 CALIBRATION_BATCH = 3
 CACHE_VERSION = 1
 
@@ -54,61 +50,6 @@ CACHE_VERSION = 1
 def cache_dir() -> Path:
     root = os.environ.get("SASIAM_CACHE") or Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "sasiam"
     return Path(root) / "int8"
-
-
-# -- calibration crops -----------------------------------------------------------------------------
-
-def training_split_names() -> list[str]:
-    path = Path(__file__).resolve().parents[1] / "data" / "splits" / "shared_sequences.json"
-    return list(json.loads(path.read_text())["train"])
-
-
-def calibration_crops(root: Path | None = None, names: Sequence[str] | None = None,
-                      frames_per_sequence: int = CALIBRATION_FRAMES_PER_SEQUENCE) -> tuple[np.ndarray, str]:
-    """Real 255 crops the tracker would see (three scales around the true box), and where they came from."""
-    import cv2
-
-    from ..config import TrackerConfig
-    from ..data.sequences import open_sequence
-    from ..errors import InvalidBoxError
-    from .tracker import SearchPolicy
-
-    policy = SearchPolicy(TrackerConfig())
-    root = shared_sequences_root() if root is None else Path(root)
-    names = training_split_names() if names is None else list(names)
-    crops = []
-    used = []
-    for name in names:
-        if not (root / name).is_dir():
-            continue
-        sequence = open_sequence(root / name)
-        if sequence.groundtruth is None or not sequence.frame_paths:
-            continue
-        boxes = sequence.groundtruth
-        valid = [i for i in range(min(len(sequence.frame_paths), len(boxes)))
-                 if np.all(np.isfinite(boxes[i])) and np.all(boxes[i][2:] > 1)]
-        if not valid:
-            continue
-        for pick in np.linspace(0, len(valid) - 1, frames_per_sequence).round().astype(int):
-            frame = cv2.imread(str(sequence.frame_paths[valid[pick]]), cv2.IMREAD_COLOR)
-            if frame is None:
-                continue
-            try:
-                state = policy.start(frame, boxes[valid[pick]])
-            except InvalidBoxError:  # a box off the frame: nothing the tracker would crop
-                continue
-            crops.append(policy.search_crops(frame, state))
-        used.append(name)
-    if crops:
-        return np.concatenate(crops), f"{len(crops)} frames of the training split ({', '.join(used)}) at {root}"
-    from ..data.demo_clip import make_demo_clip
-
-    clip = make_demo_clip()
-    picks = np.linspace(0, len(clip) - 1, 8).round().astype(int)
-    for index in picks:
-        frame = clip.frames[index]
-        crops.append(policy.search_crops(frame, policy.start(frame, clip.boxes[index])))
-    return np.concatenate(crops), f"{len(picks)} frames of the bundled demo clip (no sequences at {root})"
 
 
 # -- quantization ----------------------------------------------------------------------------------
@@ -126,7 +67,7 @@ def _qconfig_mapping():
                                                weight=weight))
 
 
-def _engine() -> str:
+def quantized_engine() -> str:
     supported = torch.backends.quantized.supported_engines
     for engine in ENGINES:
         if engine in supported:
@@ -202,16 +143,17 @@ def _store(path: Path, key: str, state: dict) -> None:
         pass  # a read-only or full cache only costs a recalibration next time
 
 
-def quantize_network(net: SASiamNet, crops: np.ndarray | None = None, use_cache: bool = True) -> tuple[SASiamNet, dict]:
+def quantize_network(net: SASiamNet, calibration: Calibration | np.ndarray,
+                     use_cache: bool = True) -> tuple[SASiamNet, dict]:
     """A copy of `net` whose A-Net runs int8, and facts about the calibration.
 
-    `crops`: N x 255 x 255 x 3 uint8 calibration crops (default: `calibration_crops()`).
+    `calibration`: the crops to calibrate on (a `Calibration`, or N x 255 x 255 x 3 uint8 crops).
     A network without an appearance branch is returned as it is (the S-Net stays fp32).
     """
-    from .backends import crops_to_tensor
-
+    if not isinstance(calibration, Calibration):
+        calibration = Calibration.of_crops(calibration)
     net = net.cpu().eval()
-    engine = _engine()
+    engine = quantized_engine()
     torch.backends.quantized.engine = engine
     info: dict = {"engine": engine, "quantized": [], "weights": f"per-channel symmetric, |q| <= {WEIGHT_QMAX}",
                   "activations": "per-tensor quint8, histogram calibration"}
@@ -219,24 +161,17 @@ def quantize_network(net: SASiamNet, crops: np.ndarray | None = None, use_cache:
         return net, info
     anet = net.appearance.net
     prepared = _prepare(anet, torch.zeros(1, 3, 255, 255))
-    if crops is None:  # which default crops there would be: the cache must not mix them up
-        root = shared_sequences_root()
-        present = [name for name in training_split_names() if (root / name).is_dir()]
-        source = f"training split {present} at {root}" if present else "demo clip"
-    else:
-        source = "given crops " + hashlib.sha256(np.ascontiguousarray(crops).tobytes()).hexdigest()[:16]
-    key = _fingerprint(anet, f"{engine} {source}")
+    # the crops' source is in the key: the cache must not mix up calibrations on other crops
+    key = _fingerprint(anet, f"{engine} {calibration.source}")
     path = cache_dir() / f"anet-{key}.pt"
     state = _load_cached(path, key) if use_cache else None
     if state is not None:
         prepared.load_state_dict({**prepared.state_dict(), **state["observers"]})
         info.update(state["info"], cached=True)
     else:
-        if crops is None:
-            crops, described = calibration_crops()
-        else:
-            described = f"{len(crops)} given crops"
-        batch = crops_to_tensor(crops)
+        crops, described = calibration.load()
+        # uint8 NHWC -> float NCHW, as the tracker feeds the A-Net
+        batch = torch.from_numpy(np.ascontiguousarray(crops)).permute(0, 3, 1, 2).float()
         with torch.no_grad():
             for start in range(0, len(batch), CALIBRATION_BATCH):
                 prepared(batch[start:start + CALIBRATION_BATCH])
@@ -251,4 +186,4 @@ def quantize_network(net: SASiamNet, crops: np.ndarray | None = None, use_cache:
     return quantized.eval(), info
 
 
-__all__ = ["quantize_network", "calibration_crops", "QuantizedANet", "cache_dir"]
+__all__ = ["quantize_network", "quantized_engine", "QuantizedANet", "cache_dir"]

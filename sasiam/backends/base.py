@@ -1,0 +1,99 @@
+"""What every backend shares, without torch: the interface, the lam and precision checks, and
+the calibration crops int8 is given.
+
+The tracking loop (`sasiam.tracking.tracker`) only sees this interface, so the same loop drives
+PyTorch (`torch.py`) or an exported graph (`onnx.py`), and one batched call serves many scales
+and many targets:
+
+    kernels = backend.exemplar(context_crops)        # N x 255 x 255 x 3 -> opaque, batch N
+    maps = backend.score_maps(kernels, search_crops)  # M x 255 x 255 x 3 -> M x 17 x 17 (numpy)
+
+Kernel i scores the M/N consecutive search crops i*M/N .. (i+1)*M/N - 1 (the
+scales of target i). `select(kernels, indices)` keeps some targets' kernels.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Protocol, Sequence
+
+import numpy as np
+
+from ..errors import InvalidOptionError
+
+PRECISIONS = ("fp32", "bf16", "int8")
+# "auto" picks one of PRECISIONS for the running CPU (`auto_precision`).
+AUTO = "auto"
+# CPU flags (Linux /proc/cpuinfo) that mean bf16 matrix arithmetic in hardware.
+NATIVE_BF16_FLAGS = ("avx512_bf16", "amx_bf16")
+
+
+class Backend(Protocol):
+    """Backends built by `sasiam.backends.load_backend` also carry `untrained`: the names of
+    their branches whose weights are random."""
+
+    lam: float
+
+    def exemplar(self, context_crops: np.ndarray): ...
+
+    def score_maps(self, kernels, search_crops: np.ndarray) -> np.ndarray: ...
+
+    def select(self, kernels, indices: Sequence[int]): ...
+
+
+def check_lam(lam: float) -> float:
+    if not 0.0 <= lam <= 1.0:
+        raise InvalidOptionError(f"lam must lie in [0, 1], got {lam}")
+    return float(lam)
+
+
+def cpu_flags() -> set[str]:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            key, _, value = line.partition(":")
+            if key.strip() == "flags":
+                return set(value.split())
+    except OSError:
+        pass
+    return set()
+
+
+def auto_precision(flags: set[str] | None = None) -> str:
+    """bf16 where the CPU does bf16 in hardware (AVX-512 BF16 or AMX), else fp32.
+
+    Elsewhere bf16 is emulated by conversions and is no faster. int8 is left out:
+    it quantizes only the A-Net (see int8.py), and whether that pays off is for
+    `sasiam bench --precision int8` on a quiet machine to show.
+    """
+    flags = cpu_flags() if flags is None else flags
+    return "bf16" if any(flag in flags for flag in NATIVE_BF16_FLAGS) else "fp32"
+
+
+def check_precision(precision: str) -> str:
+    """The precision to run: one of PRECISIONS, with "auto" resolved for this CPU."""
+    if precision == AUTO:
+        return auto_precision()
+    if precision not in PRECISIONS:
+        raise InvalidOptionError(f"precision must be one of {', '.join(PRECISIONS + (AUTO,))}, got {precision!r}")
+    return precision
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """The crops int8 calibrates its activations on, chosen by whoever builds the backend
+    (the tracker's default: `sasiam.tracking.calibration`).
+
+    `source` names them for the calibration cache, so equal sources must mean equal crops;
+    `load()` returns (N x 255 x 255 x 3 uint8 crops, a description) and runs only when the
+    cache has no calibration for this source (reading frames costs more than a cache hit).
+    """
+
+    source: str
+    load: Callable[[], tuple[np.ndarray, str]]
+
+    @classmethod
+    def of_crops(cls, crops: np.ndarray) -> "Calibration":
+        crops = np.ascontiguousarray(crops)
+        digest = hashlib.sha256(crops.tobytes()).hexdigest()[:16]
+        return cls(f"given crops {digest}", lambda: (crops, f"{len(crops)} given crops"))
