@@ -344,7 +344,7 @@ def build_parser() -> argparse.ArgumentParser:
     train = commands.add_parser("train", help="train one branch (the paper trains them separately)")
     train.add_argument("branch", choices=("appearance", "semantic", "joint"))
     train.add_argument("--settings", metavar="NAME|FILE.py",
-                       help="an experiment's settings module (sasiam/training/settings/NAME.py, e.g. 'shipped', or a "
+                       help="an experiment's settings module (sasiam/training/settings/NAME.py, e.g. 'crops_v1', or a "
                             ".py file): its data, split and this branch's TrainConfig; the other options override it")
     train.add_argument("--data", type=parse_source, action="append",
                        help="KIND:ROOT, repeatable; KIND in otb (folder of OTB-layout sequences), vid, got10k, lasot")

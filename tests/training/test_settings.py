@@ -9,15 +9,15 @@ from sasiam.training.config import TrainConfig
 from sasiam.training.settings import load_experiment
 
 
-def test_the_shipped_recipe_names_both_branches_and_both_sources():
-    appearance = load_experiment("shipped", "appearance")
-    semantic = load_experiment("shipped", "semantic")
+def test_the_crops_recipe_names_both_branches_and_both_sources():
+    appearance = load_experiment("crops_v1", "appearance")
+    semantic = load_experiment("crops_v1", "semantic")
     assert isinstance(appearance.config, TrainConfig) and appearance.config.branch == "appearance"
     assert semantic.config.branch == "semantic"
     assert [kind for kind, _ in appearance.data] == ["otb", "crops"]
     assert appearance.data[1][1].endswith("training/crops255")
     with pytest.raises(InputSourceError, match="no JOINT TrainConfig"):
-        load_experiment("shipped", "joint")
+        load_experiment("crops_v1", "joint")
 
 
 def test_a_settings_file_of_ones_own_is_read(tmp_path):

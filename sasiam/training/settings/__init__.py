@@ -1,7 +1,7 @@
 """One Python settings module per experiment (pytracking's `ltr/train_settings`): the data, the split and
 each branch's `TrainConfig`, so a training run is a file in the repository, not a command line to retype.
 
-    sasiam train appearance --settings shipped            # a module of this package
+    sasiam train appearance --settings crops_v1            # a module of this package
     sasiam train semantic --settings my_experiment.py      # or a file of your own
 
 A settings module defines `DATA` (a list of "KIND:ROOT" sources), optionally `SPLIT` (a split file, None

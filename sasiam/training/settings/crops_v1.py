@@ -1,9 +1,10 @@
-"""The recipe of the shipped default weights (`sasiam/weights/default.safetensors`), session 6: both
-branches retrained on the shared sequences' training split plus the 52 curated-crop videos of
-../shared/training/crops255, validated on the split's six validation sequences (docs/training.md).
+"""Session 6's experiment (issue 14): both branches trained on the shared sequences' training split plus
+the 52 curated-crop videos of ../shared/training/crops255, validated on the split's six validation
+sequences. Its A-Net run is in docs/training.md ("Session 6"); it is not the shipped A-Net (its validation
+AUC stayed at 0.47 over five epochs), and the semantic branch of this recipe has not been run yet.
 
-    sasiam train appearance --settings shipped --run-dir runs/appearance --cache-dir runs/cache
-    sasiam train semantic   --settings shipped --run-dir runs/semantic   --cache-dir runs/cache
+    sasiam train appearance --settings crops_v1 --run-dir runs/appearance --cache-dir runs/cache
+    sasiam train semantic   --settings crops_v1 --run-dir runs/semantic   --cache-dir runs/cache
 
 Paths are relative to the repository's parent (../shared beside the checkout), resolved here so the
 commands work from any folder."""
