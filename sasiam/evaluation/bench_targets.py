@@ -1,4 +1,5 @@
-"""`sasiam bench-targets`: what N targets in one video cost with MultiTargetTracker, against N trackers.
+"""What `sasiam bench-targets` measures: the cost of N targets in one video with MultiTargetTracker,
+against N trackers.
 
 N boxes on a real sequence (its first ground-truth box, or --box, plus N-1
 boxes of the same size spread over the frame on a grid; the cost does not
@@ -14,20 +15,21 @@ Both sides must give the same boxes (max difference reported).
 """
 from __future__ import annotations
 
-import argparse
-import json
 import math
 import statistics
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 from tqdm import tqdm
 
+from ..data.sequences import open_sequence
 from ..errors import SASiamError
-from ..files import check_writable, write_output
+from ..tracking.multi import MultiTargetTracker
+from ..tracking.tracker import SASiamTracker
 
 
 @dataclass
@@ -43,16 +45,6 @@ class TargetTiming:
     max_box_difference: float           # largest |batched - separate| box coordinate (pixels) in the timed passes
     passes: list[float]                 # the batched per-frame mean of each timed pass
     separate_passes: list[float]        # the separate per-frame mean of each timed pass
-
-
-def parse_targets(text: str) -> list[int]:
-    try:
-        values = [int(v) for v in text.split(",") if v.strip()]
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"--targets takes comma-separated counts like 1,4,16, got {text!r}") from None
-    if not values or min(values) < 1:
-        raise argparse.ArgumentTypeError(f"--targets takes counts >= 1, got {text!r}")
-    return values
 
 
 def spread_boxes(first, count: int, width: int, height: int) -> list[tuple[float, float, float, float]]:
@@ -105,37 +97,34 @@ def paired_pass(multi, singles, frames: list[np.ndarray], boxes) -> tuple[list[f
     return batched_times, separate_times, difference
 
 
-def run_bench(args: argparse.Namespace) -> tuple[list[TargetTiming], int, str]:
-    """The timings per N, K (the number of timed frames per pass), and the precision that ran."""
-    from ..cli import make_tracker
-    from ..data.sequences import open_sequence
-    from ..tracking.multi import MultiTargetTracker
-    from ..tracking.tracker import SASiamTracker
-
-    if args.frames < 1 or args.repeats < 1:
+def run_bench(source: Path, targets: list[int], make_tracker: Callable[[], SASiamTracker], updates: int = 20,
+              repeats: int = 3, box=None, progress: bool = True) -> tuple[list[TargetTiming], int, str]:
+    """The timings per N in `targets`, K (the number of timed frames per pass, at most `updates`), and the
+    precision that ran. `make_tracker` is called once the frames are read: bad input fails before a model loads."""
+    if updates < 1 or repeats < 1:
         raise SASiamError("--frames and --repeats must be at least 1")
-    sequence = open_sequence(args.input)
-    first = args.box if args.box is not None else sequence.first_box
+    sequence = open_sequence(source)
+    first = box if box is not None else sequence.first_box
     if first is None:
-        raise SASiamError(f"{args.input}: no ground truth to start from; give the first box with --box x,y,w,h")
-    frames = list(islice(sequence.frames(), args.frames + 1))
+        raise SASiamError(f"{source}: no ground truth to start from; give the first box with --box x,y,w,h")
+    frames = list(islice(sequence.frames(), updates + 1))
     if len(frames) < 2:
-        raise SASiamError(f"{args.input}: needs at least 2 frames (one to start, one to update), has {len(frames)}")
+        raise SASiamError(f"{source}: needs at least 2 frames (one to start, one to update), has {len(frames)}")
     height, width = frames[0].shape[:2]
 
-    loaded = make_tracker(args)
+    loaded = make_tracker()
     multi = MultiTargetTracker.from_tracker(loaded)  # one network in memory for both sides
     results = []
-    bar = tqdm(total=len(args.targets) * (args.repeats + 1), desc="bench-targets", unit="pass",
-               disable=args.quiet, leave=False)
+    bar = tqdm(total=len(targets) * (repeats + 1), desc="bench-targets", unit="pass", disable=not progress,
+               leave=False)
     try:
-        for count in args.targets:
+        for count in targets:
             boxes = spread_boxes(first, count, width, height)
             singles = [SASiamTracker(backend=loaded.backend, config=loaded.config) for _ in boxes]
             paired_pass(multi, singles, frames[:2], boxes)  # warm-up: allocations and primitives for this N
             bar.update(1)
             batched_means, separate_means, ratios, difference = [], [], [], 0.0
-            for _ in range(args.repeats):
+            for _ in range(repeats):
                 batched, separate, pass_difference = paired_pass(multi, singles, frames, boxes)
                 batched_means.append(statistics.fmean(batched))
                 separate_means.append(statistics.fmean(separate))
@@ -149,41 +138,3 @@ def run_bench(args: argparse.Namespace) -> tuple[list[TargetTiming], int, str]:
     finally:
         bar.close()
     return results, len(frames) - 1, getattr(loaded.backend, "precision", "fp32")
-
-
-def command_bench_targets(args: argparse.Namespace) -> int:
-    if args.json:
-        check_writable(args.json, "JSON file")  # before minutes of timing, not after
-    results, updates, precision = run_bench(args)
-    print(f"{args.input}: {updates} frames x {args.repeats} passes per N, batched and separate paired frame by "
-          f"frame; precision {precision}, backend {args.backend}; fps: median of pass means, speedup: median of "
-          f"per-frame ratios")
-    print(f"{'targets':>7}  {'fps':>7}  {'target-fps':>10}  {'ms/target':>9}  {'N trackers fps':>14}  {'speedup':>7}"
-          f"  {'box diff':>8}")
-    for r in results:
-        print(f"{r.targets:7d}  {r.fps:7.2f}  {r.target_fps:10.2f}  {r.ms_per_target:9.1f}  "
-              f"{r.separate_fps:14.2f}  {r.speedup:6.2f}x  {r.max_box_difference:8.1e}")
-    if args.json:
-        report = json.dumps({
-            "input": str(args.input), "frames": updates, "repeats": args.repeats, "precision": precision,
-            "backend": args.backend, "results": [asdict(r) for r in results],
-        }, indent=2) + "\n"
-        write_output(args.json, lambda temporary: Path(temporary).write_text(report), "JSON file")
-        print(f"-> {args.json}")
-    return 0
-
-
-def register(commands) -> None:
-    from ..cli import add_tracker_options, parse_box
-
-    parser = commands.add_parser("bench-targets",
-                                 help="speed of N targets in one batched tracker vs N separate trackers")
-    parser.add_argument("input", type=Path, help="video file, folder of frames, or OTB sequence folder")
-    parser.add_argument("--targets", type=parse_targets, default=[1, 4, 16], help="target counts (default 1,4,16)")
-    parser.add_argument("--box", type=parse_box, help="the first target's box (default: the first ground-truth box)")
-    parser.add_argument("--frames", type=int, default=20, help="update frames per pass (default 20)")
-    parser.add_argument("--repeats", type=int, default=3, help="timed passes per N; medians are reported (default 3)")
-    parser.add_argument("--json", type=Path, help="also write the numbers here")
-    parser.add_argument("--quiet", action="store_true", help="no progress bar")
-    add_tracker_options(parser)
-    parser.set_defaults(handler=command_bench_targets)

@@ -38,12 +38,22 @@ from typing import Callable, Sequence
 import cv2
 import numpy as np
 import torch
+import torch.ao.nn.quantized as nnq
+import torch.nn.functional as F
+from torch.utils.flop_counter import FlopCounterMode
 from tqdm import tqdm
 
-from ..errors import SASiamError
-from ..data.shared import shared_sequences_root
-from ..files import write_output
 from ..backends.base import cpu_flags
+from ..backends.int8 import QuantizedANet, quantized_engine
+from ..data.demo_clip import make_demo_clip
+from ..data.sequences import open_sequence
+from ..data.shared import shared_sequences_root
+from ..errors import SASiamError
+from ..files import write_output
+from ..models.appearance import AppearanceNet
+from ..tracking.frames import as_bgr_uint8
+from ..tracking.options import TrackerOptions, tracker_from_options
+from .trackers import OpenCVTracker
 
 STAGES = ("crop", "anet", "snet", "fusion_correlation", "upsample_peak", "box_update")
 NETWORK_STAGES = ("anet", "snet")
@@ -83,13 +93,8 @@ def default_input() -> Path | None:
 
 def load_frames(config: BenchConfig) -> tuple[str, list[np.ndarray], tuple[float, float, float, float], str]:
     """All frames a run needs, decoded up front (decoding is not tracking), the first box, a description."""
-    from ..data.sequences import open_sequence
-    from ..tracking.frames import as_bgr_uint8
-
     needed = 1 + config.warmup + config.frames
     if config.input is None:
-        from ..data.demo_clip import make_demo_clip
-
         clip = make_demo_clip(num_frames=needed)
         return "demo_clip", clip.frames, tuple(clip.boxes[0]), "bundled demo clip (no ../shared/sequences)"
     sequence = open_sequence(config.input)
@@ -201,8 +206,6 @@ def _peak_kernels(precision: str, size: int) -> dict[str, tuple[Callable[[], obj
     fp32. Not used: bf16 torch.mm and torch._int_mm, naive fallbacks on CPUs without native bf16 /
     VNNI (0.2 GMAC/s measured on an AVX2 EPYC, 50x below the convolution).
     """
-    import torch.nn.functional as F
-
     generator = torch.Generator().manual_seed(0)
     x = torch.rand(1, size, 32, 32, generator=generator)
     w = torch.randn(size, size, 1, 1, generator=generator) / size ** 0.5
@@ -216,10 +219,6 @@ def _peak_kernels(precision: str, size: int) -> dict[str, tuple[Callable[[], obj
         wb = w.bfloat16().contiguous(memory_format=torch.channels_last)
         return {"1x1 conv bf16 channels-last": (lambda: F.conv2d(xb, wb), conv_macs)}
     if precision == "int8":
-        import torch.ao.nn.quantized as nnq
-
-        from ..backends.int8 import quantized_engine
-
         torch.backends.quantized.engine = quantized_engine()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # torch 2.13's notice that quantized dtypes are deprecated
@@ -254,8 +253,6 @@ def peak_throughput(precision: str, size: int = 2048, repeats: int = 5) -> dict:
 
 def count_macs(fn: Callable[[], object]) -> int:
     """Multiply-adds of the matmuls / convolutions fn runs (FlopCounterMode counts 2 FLOPs per MAC)."""
-    from torch.utils.flop_counter import FlopCounterMode
-
     with torch.no_grad(), FlopCounterMode(display=False) as counter:
         fn()
     return int(counter.get_total_flops() // 2)
@@ -276,8 +273,6 @@ def upsample_macs(score_size: int, upscale: int) -> int:
 
 def appearance_macs(input_size: int = 255) -> int:
     """Multiply-adds of the A-Net on one square crop, from its layers' shapes (valid convs and pools)."""
-    from ..models.appearance import AppearanceNet
-
     side, total = input_size, 0
     for layer in AppearanceNet().features:
         if isinstance(layer, torch.nn.Conv2d):
@@ -291,8 +286,6 @@ def appearance_macs(input_size: int = 255) -> int:
 
 def frame_macs(tracker, frame: np.ndarray) -> dict[str, int]:
     """Multiply-adds of each stage of one update, counted on the tracker's own modules and crops."""
-    from ..backends.int8 import QuantizedANet
-
     net, policy = tracker.backend.net, tracker.policy
     crops = policy.search_crops(frame, tracker.state)
     # counted in fp32: the number of multiply-adds does not depend on the dtype
@@ -397,17 +390,11 @@ def reset_peak_rss() -> bool:
 # -- the run --------------------------------------------------------------------------------------
 
 def build_bench_tracker(config: BenchConfig):
-    from ..tracking.tracker import SASiamTracker
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return SASiamTracker(weights=config.weights, branches=config.branches, lam=config.lam,
-                             precision=config.precision, **config.tracker_options)
+    return tracker_from_options(TrackerOptions(weights=config.weights, branches=config.branches, lam=config.lam,
+                                               precision=config.precision, **config.tracker_options))
 
 
 def _time_opencv(kind: str, frames: list[np.ndarray], box, config: BenchConfig, bar) -> dict:
-    from .trackers import OpenCVTracker
-
     samples = []
     for _ in range(config.repeats):
         tracker = OpenCVTracker(kind)

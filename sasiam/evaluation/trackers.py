@@ -1,5 +1,6 @@
 """Trackers an evaluation can run, named by a spec string:
-`sasiam`, `sasiam:branches=appearance,lam=0.5,weights=w.safetensors,precision=bf16`,
+`sasiam`, `sasiam:branches=appearance,lam=0.5,weights=w.safetensors,precision=bf16` (any field of
+`sasiam.tracking.options.TrackerOptions`),
 `opencv:csrt`, `opencv:kcf`, `opencv:nano` (NanoTrack v2 through OpenCV's TrackerNano, with its
 ONNX models from ../shared/baselines/nanotrackv2 or `opencv:nano,models=DIR`)."""
 from __future__ import annotations
@@ -13,6 +14,7 @@ import numpy as np
 from ..data.shared import nanotrack_models_root
 from ..errors import CheckpointError, InvalidOptionError, SASiamError
 from ..tracking.frames import as_bgr_uint8
+from ..tracking.options import FROM_TEXT, TrackerOptions, tracker_from_options
 
 NANOTRACK_FILES = ("nanotrack_backbone_sim.onnx", "nanotrack_head_sim.onnx")
 
@@ -56,8 +58,6 @@ OPENCV_TRACKERS = {
 }
 OPENCV_OPTIONS = {"csrt": {}, "kcf": {}, "nano": {"models": str}}
 OPENCV_LABELS = {"csrt": "OpenCV CSRT", "kcf": "OpenCV KCF", "nano": "NanoTrack (OpenCV)"}
-SASIAM_OPTIONS = {"branches": str, "lam": float, "weights": str, "precision": str, "backbone": str, "device": str,
-                  "snet_weights": str, "backend": str}
 
 
 @dataclass(frozen=True)
@@ -115,7 +115,7 @@ def parse_tracker_spec(spec: str) -> TrackerSpec:
     if kind != "sasiam":
         raise SASiamError(f"unknown tracker {spec!r}; use sasiam[:key=value,...], opencv:csrt|kcf "
                           "or opencv:nano[,models=DIR]")
-    return TrackerSpec(spec, "sasiam", parse_options(spec, rest, SASIAM_OPTIONS))
+    return TrackerSpec(spec, "sasiam", parse_options(spec, rest, FROM_TEXT))
 
 
 def default_labels(specs: list[str]) -> list[str]:
@@ -158,10 +158,4 @@ def build_tracker(spec: TrackerSpec):
     if spec.kind == "opencv":
         options = {key: value for key, value in spec.options.items() if key != "type"}
         return OpenCVTracker(spec.options["type"], **options)
-    import warnings
-
-    from ..tracking.tracker import SASiamTracker
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return SASiamTracker(**spec.options)
+    return tracker_from_options(TrackerOptions(**spec.options))

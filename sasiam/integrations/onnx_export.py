@@ -1,6 +1,6 @@
-"""ONNX export of SA-Siam and its check: `sasiam export-onnx` writes the two graphs the ONNX
-backend runs (`sasiam/backends/onnx.py`: what they compute, the manifest), then checks them
-against PyTorch on real crops.
+"""ONNX export of SA-Siam and its check: `sasiam export-onnx` (sasiam/commands/export_onnx.py)
+writes the two graphs the ONNX backend runs (`sasiam/backends/onnx.py`: what they compute, the
+manifest), then checks them against PyTorch on real crops.
 
 The check runs both backends on the crops the tracker would cut (the first frame's
 context crop, then three scales around the target in the next frames) and prints
@@ -9,25 +9,27 @@ sees at export time whether ONNX Runtime reproduces PyTorch on their machine.
 """
 from __future__ import annotations
 
-import argparse
 import hashlib
 import logging
-import sys
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from tqdm import tqdm
 
 from ..backends.onnx import (
     ATTENTION_OUTPUTS, BRANCH_ORDER, CROP_SIZE, DEFAULT_OPSET, EXEMPLAR_FILE, EXEMPLAR_INPUT, INSTALL_HINT,
     MANIFEST_NAME, SEARCH_FILE, SEARCH_INPUT, OnnxBackend, OnnxManifest, kernel_name, map_name,
 )
+from ..config import TrackerConfig
 from ..data.shared import shared_sequences_root
 from ..errors import CheckpointError, SASiamError
+from ..weights import default_weights_path
 
-# torch and onnxruntime are imported by the functions that use them, so that registering
-# this command costs `sasiam --help` no torch.
+# torch and OpenCV, and the modules that import them, are imported by the functions that use them:
+# `sasiam export-onnx` takes its defaults from this module, so `sasiam --help` imports it, and a
+# missing PyTorch is one clear error from export_onnx, not an ImportError here.
 
 # Score maps span about +-5 and kernels about +-3; fp32 reordering gives ~1e-5. Far above that is a wrong graph.
 DEFAULT_TOLERANCE = 1e-3
@@ -94,8 +96,6 @@ def _wrappers(net):
 def exported_default(out_dir: str | Path) -> Path:
     """The shipped weights exported into out_dir, exporting again only when the export there is missing
     or was made from other weights (an older default)."""
-    from ..weights import default_weights_path
-
     out = Path(out_dir)
     manifest = out / MANIFEST_NAME
     weights = default_weights_path()
@@ -123,11 +123,7 @@ def export_onnx(out_dir: str | Path, weights: str | Path | None = None, branches
         import onnxscript  # noqa: F401  (torch's exporter needs it)
     except ImportError:
         raise SASiamError(f"exporting needs onnx and onnxscript: {INSTALL_HINT}") from None
-    from tqdm import tqdm
-
     from ..backends.torch import load_network
-    from ..config import TrackerConfig
-    from ..weights import default_weights_path
 
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
@@ -248,7 +244,6 @@ class ExportCheck:
 
 def crops_for_check(frames: list[np.ndarray], boxes: np.ndarray, config=None) -> tuple[np.ndarray, np.ndarray]:
     """The tracker's context crop of frame 0 and its 3-scale search crops around each later box."""
-    from ..config import TrackerConfig
     from ..tracking.policy import SearchPolicy
 
     policy = SearchPolicy(config or TrackerConfig())
@@ -278,48 +273,3 @@ def check_export(folder: str | Path, context: np.ndarray, search: np.ndarray, so
     onnx_score = onnx_backend.score_maps(onnx_kernels, search)
     return ExportCheck(source, len(search), kernel_diff, map_diff, float(np.abs(torch_score - onnx_score).max()),
                        float(np.abs(torch_score).max()))
-
-
-# -- the command ---------------------------------------------------------------------
-
-def command_export_onnx(args: argparse.Namespace) -> int:
-    manifest = export_onnx(args.out, weights=args.weights, branches=args.branches, opset=args.opset,
-                           snet_weights=args.snet_weights, backbone=args.backbone, progress=not args.quiet)
-    folder = manifest.parent
-    sizes = ", ".join(f"{p.name} {p.stat().st_size / 1e6:.1f} MB" for p in sorted(folder.glob("*.onnx")))
-    print(f"exported {args.branches} -> {folder}: {sizes}, {MANIFEST_NAME}")
-    if args.no_check:
-        return 0
-    sequence = args.check_on if args.check_on is not None else default_check_sequence()
-    frames, boxes, source = check_frames(sequence, args.check_frames)
-    context, search = crops_for_check(frames, boxes)
-    result = check_export(folder, context, search, source, args.weights, args.snet_weights, args.backbone)
-    print(result.summary())
-    if result.worst > args.tolerance:
-        print(f"sasiam: ONNX Runtime differs from PyTorch by {result.worst:.2e} > tolerance {args.tolerance:g}",
-              file=sys.stderr)
-        return 1
-    return 0
-
-
-def register(commands) -> None:
-    parser = commands.add_parser(
-        "export-onnx", help="write ONNX graphs (exemplar, search) for the onnxruntime backend and check them",
-        description="Writes exemplar.onnx, search.onnx and sasiam_onnx.json; track with them through "
-                    "SASiamTracker(backend='onnx', weights=OUT) (no PyTorch needed there).")
-    parser.add_argument("--out", type=Path, required=True, help="folder to write the graphs into")
-    parser.add_argument("--weights", type=Path, help="checkpoint (.safetensors); default: the shipped weights")
-    parser.add_argument("--branches", choices=("both", "appearance", "semantic"), default="both")
-    parser.add_argument("--backbone", choices=("efficientnet_lite0", "alexnet"),
-                        help="S-Net; must match the checkpoint (default: the checkpoint's)")
-    parser.add_argument("--snet-weights", type=Path, help="ImageNet weights for the alexnet S-Net")
-    parser.add_argument("--opset", type=int, default=DEFAULT_OPSET, help=f"ONNX opset (default {DEFAULT_OPSET})")
-    parser.add_argument("--check-on", type=Path,
-                        help="OTB-layout sequence whose first frames the check uses "
-                             "(default: ../shared/sequences/Crossing if present, else the bundled demo clip)")
-    parser.add_argument("--check-frames", type=int, default=4, help="frames used by the check (default 4)")
-    parser.add_argument("--tolerance", type=float, default=DEFAULT_TOLERANCE,
-                        help=f"exit 1 if any max abs difference exceeds this (default {DEFAULT_TOLERANCE:g})")
-    parser.add_argument("--no-check", action="store_true", help="export only")
-    parser.add_argument("--quiet", action="store_true", help="no progress bar")
-    parser.set_defaults(handler=command_export_onnx)

@@ -17,15 +17,16 @@ writes nothing there (warnings go to stderr, which the toolkit only logs).
 """
 from __future__ import annotations
 
-import argparse
 import math
-import os
+import runpy
 import sys
 
 from ..errors import SASiamError
+from ..evaluation.vot import Polygon, Rectangle, load_frame, region_to_box
 
 
-def _trax():
+def import_trax():
+    """The vot-trax package, imported here to say how to install it where it is missing."""
     try:
         import trax
     except ImportError:  # pragma: no cover - vot-trax is a dependency, but may be missing in a partial install
@@ -34,9 +35,7 @@ def _trax():
 
 
 def _initial_box(trax_region) -> tuple[float, float, float, float]:
-    from ..evaluation.vot import Polygon, Rectangle, region_to_box
-
-    trax = _trax()
+    trax = import_trax()
     if trax_region.type == trax.Region.RECTANGLE:
         return region_to_box(Rectangle(*trax_region.bounds()))
     if trax_region.type == trax.Region.POLYGON:
@@ -46,9 +45,7 @@ def _initial_box(trax_region) -> tuple[float, float, float, float]:
 
 def serve(tracker, log: bool = False) -> None:
     """Answer TraX requests with `tracker` (init(frame, box)/update(frame)) until the client quits."""
-    from ..evaluation.vot import load_frame
-
-    trax = _trax()
+    trax = import_trax()
     server = trax.Server([trax.Region.RECTANGLE, trax.Region.POLYGON], [trax.Image.PATH],
                          tracker_name="SA-Siam", tracker_family="siamese", log=log)
     try:
@@ -78,33 +75,8 @@ def serve(tracker, log: bool = False) -> None:
     server.quit()
 
 
-def command_vot(args: argparse.Namespace) -> int:
-    from ..cli import make_tracker
-
-    _trax()
-    if sys.stdin.isatty() and "TRAX" not in os.environ:
-        raise SASiamError("this is a TraX server for the VOT toolkit, not an interactive command; "
-                          "name it in the workspace's trackers.ini (see README: VOT toolkit)")
-    serve(make_tracker(args), log=args.trax_log)
-    return 0
-
-
-def register(commands) -> None:
-    from ..cli import add_tracker_options
-
-    parser = commands.add_parser("vot", help="TraX server for the VOT toolkit (name it in trackers.ini)",
-                                 description="Serve the tracker over TraX on stdin/stdout, as the VOT toolkit "
-                                             "runs it: protocol = trax, command = sasiam vot [options].")
-    parser.add_argument("--trax-log", action="store_true", help="log the TraX messages to the console")
-    add_tracker_options(parser)
-    parser.set_defaults(handler=command_vot)
-
-
-def main(argv: list[str] | None = None) -> int:
-    from ..cli import main as cli_main
-
-    return cli_main(["vot", *(sys.argv[1:] if argv is None else argv)])
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    # Run as a script this file is `__main__`, not the library module that `sasiam vot` imports: hand over
+    # to the command line as `python -m sasiam vot ...` would, without the library importing it.
+    sys.argv[1:1] = ["vot"]
+    runpy.run_module("sasiam", run_name="__main__", alter_sys=True)

@@ -1,18 +1,16 @@
-"""`sasiam bench [INPUT]`: per-stage timings against the compute floor and OpenCV (see speed.py).
-
-Kept apart from speed.py so that `sasiam --help` builds its parser without importing torch.
-"""
+"""`sasiam bench [INPUT]`: per-stage timings against the compute floor and OpenCV (sasiam/evaluation/speed.py)."""
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
 
-from ..config import PRECISION_CHOICES
+from ..files import check_writable
+from .options import add_tracker_option, parse_box
 
 
 def command_bench(args: argparse.Namespace) -> int:
-    from ..files import check_writable
-    from .speed import BenchConfig, default_input, format_table, run_bench, write_json
+    # torch: imported when the command runs, so that `sasiam --help` starts without it
+    from ..evaluation.speed import BenchConfig, default_input, format_table, run_bench, write_json
 
     check_writable(args.json, "JSON file")  # before minutes of timing, not after
 
@@ -29,12 +27,6 @@ def command_bench(args: argparse.Namespace) -> int:
     return 0
 
 
-def _box(text: str):
-    from ..cli import parse_box  # here, not at the top: cli imports this module
-
-    return parse_box(text)
-
-
 def register(commands) -> None:
     parser = commands.add_parser(
         "bench", help="time each stage of a tracked frame against the compute floor and OpenCV CSRT/KCF",
@@ -49,16 +41,16 @@ def register(commands) -> None:
     parser.add_argument("--frames", type=int, default=100, help="measured frames per repeat (default 100)")
     parser.add_argument("--warmup", type=int, default=10, help="frames tracked before measuring (default 10)")
     parser.add_argument("--repeats", type=int, default=3, help="passes over the same frames (default 3)")
-    parser.add_argument("--precision", choices=PRECISION_CHOICES, default="fp32",
-                        help="fp32; bf16 (autocast + channels-last); int8 (quantized A-Net, fp32 S-Net); "
-                             "auto (bf16 where the CPU does it in hardware, else fp32)")
+    add_tracker_option(parser, "precision",
+                       help="fp32; bf16 (autocast + channels-last); int8 (quantized A-Net, fp32 S-Net); "
+                            "auto (bf16 where the CPU does it in hardware, else fp32)")
     parser.add_argument("--threads", type=int, help="torch and OpenCV threads (default: torch's, = cores)")
     parser.add_argument("--json", type=Path, default=Path("bench.json"), help="write the results here (bench.json)")
     parser.add_argument("--no-opencv", action="store_true", help="skip OpenCV CSRT and KCF")
-    parser.add_argument("--box", type=_box, help="first box x,y,w,h (default: the first ground-truth box)")
-    parser.add_argument("--weights", type=Path, help="checkpoint (default: the shipped weights)")
-    parser.add_argument("--branches", choices=("both", "appearance", "semantic"), default="both")
-    parser.add_argument("--lam", type=float)
+    parser.add_argument("--box", type=parse_box, help="first box x,y,w,h (default: the first ground-truth box)")
+    add_tracker_option(parser, "weights", help="checkpoint (default: the shipped weights)")
+    add_tracker_option(parser, "branches")
+    add_tracker_option(parser, "lam", help=None)
     parser.add_argument("--peak-size", type=int, default=2048, help="side of the matrices of the peak measurement")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     parser.set_defaults(handler=command_bench)

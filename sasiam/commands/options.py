@@ -1,0 +1,68 @@
+"""What several commands parse alike: boxes, training sources and the tracker options (`TrackerOptions`)."""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import sys
+from pathlib import Path
+from typing import get_args
+
+from ..backends import BACKENDS
+from ..config import PRECISION_CHOICES, Backbone, Branches
+from ..data.datasets import DATASET_KINDS
+from ..tracking.options import TrackerOptions, tracker_from_options
+
+DEFAULT_OPTIONS = TrackerOptions()
+
+# TrackerOptions field -> its flag's argparse keywords (the default is the field's), in `--help` order
+TRACKER_ARGUMENTS: dict[str, dict] = {
+    "weights": dict(type=Path, help="checkpoint (.safetensors); default: the shipped weights"),
+    "branches": dict(choices=get_args(Branches)),
+    "lam": dict(type=float, help="weight of the appearance map (default: the checkpoint's, else 0.3)"),
+    "backbone": dict(choices=get_args(Backbone), help="S-Net; must match the checkpoint (default: the checkpoint's)"),
+    "snet_weights": dict(type=Path, help="ImageNet weights for the alexnet S-Net (.pth or caffenet .npy)"),
+    "device": dict(help="cpu or cuda"),
+    "precision": dict(choices=PRECISION_CHOICES,
+                      help="bf16: autocast + channels-last (CPUs with AVX-512 BF16 / AMX); int8: quantized A-Net; "
+                           "auto: bf16 where the CPU does it in hardware, else fp32"),
+    "backend": dict(choices=tuple(BACKENDS),
+                    help="onnx: ONNX Runtime on graphs from `sasiam export-onnx --out DIR`, given as --weights DIR "
+                         "(1.8x faster than torch fp32 on a 2-core AVX2 CPU, same boxes; see docs/bench)"),
+}
+assert set(TRACKER_ARGUMENTS) == {option.name for option in dataclasses.fields(TrackerOptions)}, "a flag per field"
+
+
+def parse_box(text: str) -> tuple[float, float, float, float]:
+    try:
+        values = tuple(float(v) for v in text.replace(" ", "").split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"box must be x,y,w,h numbers, got {text!r}") from None
+    if len(values) != 4:
+        raise argparse.ArgumentTypeError(f"box must be four numbers x,y,w,h, got {text!r}")
+    return values  # type: ignore[return-value]
+
+
+def parse_source(text: str) -> tuple[str, str]:
+    kind, separator, root = text.partition(":")
+    if not separator or kind not in DATASET_KINDS:
+        raise argparse.ArgumentTypeError(f"--data takes KIND:ROOT with KIND in {', '.join(DATASET_KINDS)}; got {text!r}")
+    return kind, root
+
+
+def add_tracker_option(parser, name: str, **changes) -> None:
+    """The flag of TrackerOptions field `name`, as TRACKER_ARGUMENTS declares it; `changes` replace keywords
+    (a command's own help text)."""
+    keywords = {"default": getattr(DEFAULT_OPTIONS, name), **TRACKER_ARGUMENTS[name], **changes}
+    parser.add_argument(f"--{name.replace('_', '-')}", **keywords)
+
+
+def add_tracker_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("tracker")
+    for name in TRACKER_ARGUMENTS:
+        add_tracker_option(group, name)
+
+
+def tracker_from_args(args: argparse.Namespace):
+    """The tracker that the flags of `add_tracker_options` ask for; its load warnings go to stderr."""
+    options = TrackerOptions(**{name: getattr(args, name) for name in TRACKER_ARGUMENTS})
+    return tracker_from_options(options, warn=lambda text: print(f"WARNING: {text}", file=sys.stderr))
