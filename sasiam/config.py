@@ -27,6 +27,9 @@ class ModelConfig:
     conv4_scale: float = 0.1            # conv4 features are scaled before fusion (authors' code)
     attention_hidden: int = 9           # MLP 9 -> 9 -> 1, shared by the channels of a layer
     response_scale: float = 0.001       # score = 0.001 * xcorr + b, per branch
+    # Table 1's ablation switches (both on in SA-Siam; both off is the paper's basic semantic model S1):
+    multilevel: bool = True             # conv4 + conv5; False: conv5 alone, fused to 2 x fusion_channels
+    attention: bool = True              # channel attention; False: every channel weight exactly 1
 
 
 @dataclass(frozen=True)

@@ -68,7 +68,7 @@ def _wrappers(net):
                     # backbone once; the attention is computed again for its own outputs (a 9-value MLP)
                     conv4, conv5 = branch.backbone(x)
                     outputs += [branch.exemplar_from_features(conv4, conv5),
-                                branch.attention4(conv4), branch.attention5(conv5)]
+                                *branch.attention_from_features(conv4, conv5)]
                 else:
                     outputs.append(branch.exemplar(x))
             return tuple(outputs)

@@ -56,18 +56,27 @@ class AppearanceBranch(SiameseBranch):
 
 
 class SemanticBranch(SiameseBranch):
-    """Frozen S-Net + channel attention (exemplar only) + 1x1 fusion per level."""
+    """Frozen S-Net + channel attention (exemplar only) + 1x1 fusion per level.
+
+    `config.multilevel` False keeps conv5 alone (fused to as many channels as both levels give), and
+    `config.attention` False weights every channel exactly 1: the ablations of the paper's Table 1.
+    Those variants have no tensors for what they leave out."""
 
     def __init__(self, backbone: SemanticBackbone, config: ModelConfig = ModelConfig()) -> None:
         super().__init__()
         self.backbone = backbone.freeze()
         self.conv4_scale = config.conv4_scale
+        self.multilevel = config.multilevel
+        self.use_attention = config.attention
         channels4, channels5 = backbone.level_channels
         cells4, cells5 = SEMANTIC_EXEMPLAR_CELLS
-        self.attention4 = ChannelAttention(cells4, config.attention_hidden)
-        self.attention5 = ChannelAttention(cells5, config.attention_hidden)
-        self.fusion4 = nn.Conv2d(channels4, config.fusion_channels, 1)
-        self.fusion5 = nn.Conv2d(channels5, config.fusion_channels, 1)
+        if self.multilevel:
+            self.fusion4 = nn.Conv2d(channels4, config.fusion_channels, 1)
+            if self.use_attention:
+                self.attention4 = ChannelAttention(cells4, config.attention_hidden)
+        if self.use_attention:
+            self.attention5 = ChannelAttention(cells5, config.attention_hidden)
+        self.fusion5 = nn.Conv2d(channels5, config.fusion_channels * (1 if self.multilevel else 2), 1)
         self.adjust = ScoreAdjust(config.response_scale)
 
     def trainable_state_dict(self) -> dict[str, torch.Tensor]:
@@ -75,16 +84,27 @@ class SemanticBranch(SiameseBranch):
         return {k: v for k, v in self.state_dict().items() if not k.startswith("backbone.")}
 
     def _fuse(self, conv4: torch.Tensor, conv5: torch.Tensor) -> torch.Tensor:
-        fused4 = self.fusion4(conv4 * self.conv4_scale)
         fused5 = self.fusion5(conv5)
+        if not self.multilevel:
+            return fused5
+        fused4 = self.fusion4(conv4 * self.conv4_scale)
         # conv5 is one cell smaller on each side: zero-pad it to conv4's size after fusion
         margin = (fused4.shape[-1] - fused5.shape[-1]) // 2
         return torch.cat([fused4, F.pad(fused5, (margin,) * 4)], dim=1)
 
+    def attention_from_features(self, conv4: torch.Tensor, conv5: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Per-channel weights N x C x 1 x 1 of each level from the exemplar-with-context maps (exactly 1
+        where attention is off, and for conv4 when it is not used)."""
+        def ones(features: torch.Tensor) -> torch.Tensor:
+            return features.new_ones(features.shape[0], features.shape[1], 1, 1)
+
+        if not self.use_attention:
+            return ones(conv4), ones(conv5)
+        return (self.attention4(conv4) if self.multilevel else ones(conv4)), self.attention5(conv5)
+
     def exemplar_from_features(self, conv4: torch.Tensor, conv5: torch.Tensor) -> torch.Tensor:
         cells4, cells5 = SEMANTIC_EXEMPLAR_CELLS
-        weights4 = self.attention4(conv4)
-        weights5 = self.attention5(conv5)
+        weights4, weights5 = self.attention_from_features(conv4, conv5)
         return self._fuse(center_crop(conv4, cells4) * weights4, center_crop(conv5, cells5) * weights5)
 
     def search_from_features(self, conv4: torch.Tensor, conv5: torch.Tensor) -> torch.Tensor:
@@ -97,5 +117,4 @@ class SemanticBranch(SiameseBranch):
         return self.search_from_features(*self.backbone(search_crops))
 
     def attention_weights(self, context_crops: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        conv4, conv5 = self.backbone(context_crops)
-        return self.attention4(conv4), self.attention5(conv5)
+        return self.attention_from_features(*self.backbone(context_crops))

@@ -12,6 +12,9 @@ TrainedBranch = Literal["appearance", "semantic", "joint"]
 class TrainConfig:
     branch: TrainedBranch = "appearance"
     backbone: str = "efficientnet_lite0"
+    # the semantic branch's Table 1 switches (sasiam.config.ModelConfig): conv4 + conv5, channel attention
+    multilevel: bool = True
+    attention: bool = True
     # schedule (SA-Siam: 30 epochs, lr 0.01, x0.1 for the last 5, plain SGD, wd 5e-4)
     epochs: int = 30
     pairs_per_epoch: int = 53_200

@@ -71,7 +71,8 @@ def run_training(config: TrainConfig, sources: list[tuple[str, str]], run_dir: s
     crop_cache = curate(tracks, cache_dir, config.cache_crop_size, config.context_amount, progress=progress)
     if progress and crop_cache.skipped:
         print(f"skipped {crop_cache.skipped} frames that could not be decoded")
-    model_config = ModelConfig(backbone=config.backbone)  # type: ignore[arg-type]
+    model_config = ModelConfig(backbone=config.backbone, multilevel=config.multilevel,  # type: ignore[arg-type]
+                               attention=config.attention)
     val = validation_sequences(validation_root, split["val"]) if (split and validation_root) else []
 
     if config.branch == "appearance":

@@ -6,15 +6,9 @@ AUC stayed at 0.47 over five epochs), and the semantic branch of this recipe has
     sasiam train appearance --settings crops_v1 --run-dir runs/appearance --cache-dir runs/cache
     sasiam train semantic   --settings crops_v1 --run-dir runs/semantic   --cache-dir runs/cache
 
-Paths are relative to the repository's parent (../shared beside the checkout), resolved here so the
-commands work from any folder."""
-from sasiam.data.shared import shared_sequences_root
+The data: sasiam/training/settings/_shared_data.py."""
 from sasiam.training.config import TrainConfig
-
-SHARED = shared_sequences_root().parent
-DATA = [f"otb:{SHARED / 'sequences'}", f"crops:{SHARED / 'training' / 'crops255'}"]
-SPLIT = None                      # the shipped split: sasiam/data/splits/shared_sequences.json
-VAL_ROOT = str(SHARED / "sequences")
+from sasiam.training.settings._shared_data import DATA, SPLIT, VAL_ROOT  # noqa: F401 (read by `sasiam train`)
 
 # A-Net from scratch. What differs from the paper's schedule and why:
 # - far fewer pairs (a 2-core CPU): epochs of 6,000 pairs, the epoch chosen by validation AUC;
