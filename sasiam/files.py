@@ -18,6 +18,13 @@ from typing import Callable
 from .errors import OutputError, describe_os_error
 
 
+def user_cache(kind: str) -> Path:
+    """The user's cache folder for `kind` ("int8", "onnx"): $SASIAM_CACHE, else $XDG_CACHE_HOME/sasiam,
+    else ~/.cache/sasiam (the XDG base directory rule)."""
+    root = os.environ.get("SASIAM_CACHE") or Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "sasiam"
+    return Path(root) / kind
+
+
 def atomic_write(path: str | Path, write: Callable[[str], object]) -> None:
     """`write(temporary_path)` writes the content; raises OSError as it came (callers name the file)."""
     path = Path(path)

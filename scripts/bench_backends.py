@@ -10,8 +10,8 @@ with the fp32 boxes of the same frames.
     .venv/bin/python scripts/bench_backends.py ../shared/sequences/David --frames 60 --repeats 3 \
         --json docs/bench/backends.json
 
-Run it on an otherwise idle machine. The ONNX graphs are exported first (needs the
-`onnx` extra) into --onnx-dir unless it already holds an export.
+Run it on an otherwise idle machine. The ONNX graphs come from the user cache (exported on first use,
+needs the `onnx` extra; `sasiam/integrations/onnx_export.py::cached_export`).
 """
 from __future__ import annotations
 
@@ -55,20 +55,19 @@ def main() -> int:
     parser.add_argument("--frames", type=int, default=60)
     parser.add_argument("--warmup", type=int, default=5, help="updates before each measured pass")
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--onnx-dir", type=Path, default=Path.home() / ".cache" / "sasiam" / "onnx-default")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
 
     sequence = open_sequence(args.sequence)
     frames = [cv2.imread(str(path)) for path in sequence.frame_paths[: args.frames + 1]]
     box = tuple(float(v) for v in sequence.groundtruth[0])
-    from sasiam.integrations.onnx_export import exported_default
+    from sasiam.integrations.onnx_export import cached_export
 
-    exported_default(args.onnx_dir)
+    onnx_dir = cached_export()  # exported before the timing, not inside it
     results, reference = {}, None
     for name, options in PATHS.items():
         if options.get("backend") == "onnx":
-            options = dict(options, weights=args.onnx_dir)
+            options = dict(options, weights=onnx_dir)
         tracker = SASiamTracker(**options)
         tracker.init(frames[0], box)
         for frame in frames[1: args.warmup + 1]:

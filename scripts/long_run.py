@@ -90,9 +90,8 @@ def main() -> int:
     parser.add_argument("--report", type=int, default=1000, help="print memory every this many frames")
     parser.add_argument("--precision", choices=("fp32", "bf16"), default="fp32")
     parser.add_argument("--backend", choices=("torch", "onnx", "template"), default="torch",
-                        help="torch: the real tracker; onnx: the real tracker on ONNX Runtime (graphs exported to "
-                             "--onnx-dir first if not there); template: the labelled stand-in (see above)")
-    parser.add_argument("--onnx-dir", type=Path, default=Path.home() / ".cache" / "sasiam" / "onnx-default")
+                        help="torch: the real tracker; onnx: the real tracker on ONNX Runtime (graphs from the user "
+                             "cache, exported on first use); template: the labelled stand-in (see above)")
     parser.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
     args = parser.parse_args()
     if args.threads and args.backend == "torch":
@@ -102,9 +101,7 @@ def main() -> int:
     sequence = open_sequence(args.sequence)
     frames = [cv2.imread(str(p)) for p in sequence.frame_paths]
     if args.backend == "onnx":
-        from sasiam.integrations.onnx_export import exported_default
-
-        tracker = SASiamTracker(backend="onnx", weights=exported_default(args.onnx_dir))
+        tracker = SASiamTracker(backend="onnx")  # the shipped weights, exported into the user cache on first use
         what = "the real tracker on ONNX Runtime (fp32)"
     else:
         backend = "torch" if args.backend == "torch" else TemplateBackend()

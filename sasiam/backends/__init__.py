@@ -5,6 +5,8 @@ Kinds, by name:
 
     torch   `torch.py`: SASiamNet in PyTorch, fp32, bf16, or int8 A-Net (`int8.py`)
     onnx    `onnx.py`: ONNX Runtime on the graphs `sasiam export-onnx` writes (no torch)
+    ensemble  `ensemble.py`: the averaged maps of torch backends, weights="A.safetensors+B.safetensors"
+            (the paper's Table 2 ensembles A1A2 and S1S2)
 
 `load_backend(kind, **options)` builds one, as pysot's models/backbone/__init__.py builds
 backbones: a dict name -> builder (`BACKENDS`) and a get function. The builders import their
@@ -32,7 +34,18 @@ def _onnx(**options) -> Backend:
     return load(**options)
 
 
-BACKENDS: dict[str, Callable[..., Backend]] = {"torch": _torch, "onnx": _onnx}
+def _ensemble(**options) -> Backend:
+    from .ensemble import EnsembleBackend
+    from .torch import load
+
+    paths = [part for part in str(options.pop("weights", None) or "").split("+") if part]
+    if len(paths) < 2:
+        raise InvalidOptionError("backend='ensemble' averages the maps of two or more checkpoints: "
+                                 "weights='A.safetensors+B.safetensors'")
+    return EnsembleBackend([load(weights=path, **options) for path in paths])
+
+
+BACKENDS: dict[str, Callable[..., Backend]] = {"torch": _torch, "onnx": _onnx, "ensemble": _ensemble}
 
 
 def load_backend(kind: str, **options) -> Backend:

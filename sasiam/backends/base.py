@@ -42,6 +42,22 @@ class Backend(Protocol):
     def select(self, kernels, indices: Sequence[int]): ...
 
 
+def concat_kernels(backend, first, second):
+    """Kernels of two target batches as one batch: a backend's own `concat` if it has one, else
+    per-branch dicts of torch tensors (TorchBackend) or numpy arrays (OnnxBackend)."""
+    if hasattr(backend, "concat"):
+        return backend.concat(first, second)
+    merged = {}
+    for name, kernels in first.items():
+        if isinstance(kernels, np.ndarray):
+            merged[name] = np.concatenate([kernels, second[name]])
+        else:
+            import torch  # only reached with a torch backend's kernels
+
+            merged[name] = torch.cat([kernels, second[name]])
+    return merged
+
+
 def check_lam(lam: float) -> float:
     if not 0.0 <= lam <= 1.0:
         raise InvalidOptionError(f"lam must lie in [0, 1], got {lam}")

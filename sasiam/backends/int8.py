@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import copy
 import hashlib
-import os
 import warnings
 from pathlib import Path
 
@@ -35,7 +34,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from ..files import atomic_write
+from ..files import atomic_write, user_cache
 from ..models.appearance import AppearanceNet
 from ..models.sasiam_net import SASiamNet
 from .base import Calibration
@@ -48,8 +47,7 @@ CACHE_VERSION = 1
 
 
 def cache_dir() -> Path:
-    root = os.environ.get("SASIAM_CACHE") or Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "sasiam"
-    return Path(root) / "int8"
+    return user_cache("int8")
 
 
 # -- quantization ----------------------------------------------------------------------------------

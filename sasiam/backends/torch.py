@@ -8,6 +8,9 @@ A frame's search side runs as named stages, which `score_maps` chains and `sasia
     appearance = backend.appearance_trunk(x, targets)                 # anet: A-Net features
     levels = backend.semantic_trunk(x, targets)                       # snet: S-Net conv4, conv5
     maps = backend.fusion_and_correlation(kernels, appearance, levels)  # 1x1 fusion, correlations, combine
+
+On CUDA, `score_maps` replays those stages as one captured CUDA graph per input shape
+(`cuda_graphs.py`); `cuda_graphs=False` keeps the eager path.
 """
 from __future__ import annotations
 
@@ -24,12 +27,18 @@ from ..models.factory import build_network, network_from_checkpoint
 from ..models.sasiam_net import SASiamNet
 from ..weights import default_weights_path
 from .base import Calibration, check_lam, check_precision
+from .cuda_graphs import Capture, StaticShapeGraphs, cuda_capture
 from .int8 import quantize_network
 
 
-def crops_to_tensor(crops: Sequence[np.ndarray] | np.ndarray, device: torch.device | str = "cpu") -> torch.Tensor:
-    """N x H x W x 3 uint8 crops -> N x 3 x H x W float32 (BGR, [0, 255])."""
-    batch = torch.from_numpy(np.ascontiguousarray(np.stack(crops) if not isinstance(crops, np.ndarray) else crops))
+def crops_to_tensor(crops: Sequence[np.ndarray] | np.ndarray | torch.Tensor,
+                    device: torch.device | str = "cpu") -> torch.Tensor:
+    """N x H x W x 3 uint8 crops (numpy, or a tensor already on the device) -> N x 3 x H x W float32
+    (BGR, [0, 255])."""
+    if isinstance(crops, torch.Tensor):
+        batch = crops
+    else:
+        batch = torch.from_numpy(np.ascontiguousarray(np.stack(crops) if not isinstance(crops, np.ndarray) else crops))
     return batch.to(device).permute(0, 3, 1, 2).float()
 
 
@@ -60,7 +69,8 @@ class TorchBackend:
 
     def __init__(self, net: SASiamNet, lam: float, device: str | torch.device = "cpu", precision: str = "fp32",
                  per_target_trunks: bool | None = None, calibration: Calibration | None = None,
-                 untrained: Sequence[str] = ()) -> None:
+                 untrained: Sequence[str] = (), cuda_graphs: bool | None = None,
+                 capture: Capture | None = None, semantic_scales: str = "all") -> None:
         try:
             self.device = torch.device(device)
         except RuntimeError as error:
@@ -77,6 +87,14 @@ class TorchBackend:
         self.per_target_trunks = self.device.type == "cpu" if per_target_trunks is None else per_target_trunks
         self.lam = float(lam)
         self.untrained = tuple(untrained)
+        # "middle" (issue 15, not in the paper): the S-Net sees only each target's middle-scale crop and its
+        # map stands for all three scales; SiamFC's scale step is 3.75 %, and the A-Net's maps pick the scale.
+        if semantic_scales not in ("all", "middle"):
+            raise InvalidOptionError(f"semantic_scales must be 'all' or 'middle', got {semantic_scales!r}")
+        if semantic_scales == "middle" and (net.appearance is None or net.semantic is None):
+            raise InvalidOptionError("semantic_scales='middle' needs both branches: the appearance branch picks "
+                                     "the scale")
+        self.semantic_scales = semantic_scales
         self.int8_info: dict | None = None
         if self.precision == "int8":
             if self.device.type != "cpu":
@@ -88,9 +106,17 @@ class TorchBackend:
         self.net = net.to(self.device).eval()
         if self.precision == "bf16":
             self.net.to(memory_format=torch.channels_last)
+        # None: on for CUDA (launch-bound there), off on the CPU (one graph launch saves nothing there).
+        # `capture` replaces the CUDA capture (tests on the CPU pass cuda_graphs.eager_capture).
+        graphs = self.device.type == "cuda" if cuda_graphs is None else cuda_graphs
+        if graphs and self.device.type != "cuda" and capture is None:
+            raise InvalidOptionError(f"CUDA graphs need a CUDA device, not {self.device}")
+        self.graphs = StaticShapeGraphs(self._maps, self.device, capture or cuda_capture) if graphs else None
 
     def _autocast(self):
-        return torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.precision == "bf16")
+        # no autocast weight cache: a graph must not capture casts cached from an earlier call
+        return torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.precision == "bf16",
+                              cache_enabled=False)
 
     def _input(self, crops: np.ndarray) -> torch.Tensor:
         tensor = crops_to_tensor(crops, self.device)
@@ -122,13 +148,20 @@ class TorchBackend:
         with self._autocast():
             return self._per_target(self.net.appearance.search, x, targets)
 
+    def semantic_crops(self, x: torch.Tensor, targets: int = 1) -> torch.Tensor:
+        """The search crops the S-Net sees: all, or each target's middle scale (semantic_scales="middle")."""
+        if self.semantic_scales == "all":
+            return x
+        scales = len(x) // targets
+        return x[scales // 2::scales]
+
     @torch.no_grad()
     def semantic_trunk(self, x: torch.Tensor, targets: int = 1) -> tuple[torch.Tensor, torch.Tensor] | None:
         """Stage "snet": the S-Net's conv4 and conv5 (None without the semantic branch)."""
         if self.net.semantic is None:
             return None
         with self._autocast():
-            return self._per_target(self.net.semantic.backbone, x, targets)
+            return self._per_target(self.net.semantic.backbone, self.semantic_crops(x, targets), targets)
 
     @torch.no_grad()
     def branch_responses(self, kernels: dict[str, torch.Tensor], appearance: torch.Tensor | None,
@@ -141,10 +174,10 @@ class TorchBackend:
                 features["appearance"] = appearance
             if levels is not None:
                 features["semantic"] = self.net.semantic.search_from_features(*levels)
-            total = len(next(iter(features.values())))
-            maps = {name: branch.score(repeat_per_group(kernels[name], total), features[name])[:, 0]
+            maps = {name: branch.score(repeat_per_group(kernels[name], len(features[name])), features[name])[:, 0]
                     for name, branch in self.net.branches().items()}
-        return {name: m.float() for name, m in maps.items()}
+        total = max(len(m) for m in maps.values())  # semantic_scales="middle": its map stands for every scale
+        return {name: m.float().repeat_interleave(total // len(m), dim=0) for name, m in maps.items()}
 
     def fusion_and_correlation(self, kernels: dict[str, torch.Tensor], appearance: torch.Tensor | None,
                                levels: tuple[torch.Tensor, torch.Tensor] | None) -> np.ndarray:
@@ -159,7 +192,7 @@ class TorchBackend:
             raise ValueError(f"{total} search crops cannot be split among {count} kernels")
         return count
 
-    def _trunks(self, kernels: dict[str, torch.Tensor], search_crops: np.ndarray):
+    def _trunks(self, kernels: dict[str, torch.Tensor], search_crops: np.ndarray | torch.Tensor):
         targets = self.targets(kernels, len(search_crops))
         x = self.search_input(search_crops)
         return self.appearance_trunk(x, targets), self.semantic_trunk(x, targets)
@@ -167,7 +200,14 @@ class TorchBackend:
     def branch_maps(self, kernels: dict[str, torch.Tensor], search_crops: np.ndarray) -> dict[str, torch.Tensor]:
         return self.branch_responses(kernels, *self._trunks(kernels, search_crops))
 
+    @torch.no_grad()
+    def _maps(self, kernels: dict[str, torch.Tensor], search_crops: np.ndarray | torch.Tensor) -> torch.Tensor:
+        """The combined maps as a tensor on the device: what a CUDA graph captures."""
+        return SASiamNet.combine(self.branch_maps(kernels, search_crops), self.lam)
+
     def score_maps(self, kernels: dict[str, torch.Tensor], search_crops: np.ndarray) -> np.ndarray:
+        if self.graphs is not None:
+            return self.graphs.run(kernels, search_crops)
         return self.fusion_and_correlation(kernels, *self._trunks(kernels, search_crops))
 
     def select(self, kernels: dict[str, torch.Tensor], indices: Sequence[int]) -> dict[str, torch.Tensor]:
@@ -178,10 +218,12 @@ class TorchBackend:
 def load(weights: str | Path | None = None, branches: Branches = "both", lam: float | None = None,
          device: str = "cpu", precision: str = "fp32", snet_weights: str | Path | None = None,
          backbone: Backbone | None = None, calibration: Calibration | None = None,
-         default_lam: float = DEFAULT_LAMBDA) -> TorchBackend:
+         default_lam: float = DEFAULT_LAMBDA, cuda_graphs: bool | None = None,
+         semantic_scales: str = "all") -> TorchBackend:
     """`load_backend("torch", ...)`: the network of `weights` (default: the shipped checkpoint); lam None
     takes the checkpoint's, else `default_lam` (a network without a checkpoint)."""
     net, checkpoint_lam, untrained = load_network(weights, branches, snet_weights, backbone)
     if lam is None:
         lam = checkpoint_lam if checkpoint_lam is not None else default_lam
-    return TorchBackend(net, check_lam(lam), device, precision, calibration=calibration, untrained=untrained)
+    return TorchBackend(net, check_lam(lam), device, precision, calibration=calibration, untrained=untrained,
+                        cuda_graphs=cuda_graphs, semantic_scales=semantic_scales)

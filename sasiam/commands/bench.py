@@ -19,6 +19,7 @@ def command_bench(args: argparse.Namespace) -> int:
         frames=args.frames, warmup=args.warmup, repeats=args.repeats, precision=args.precision,
         threads=args.threads, opencv=not args.no_opencv, box=args.box, weights=args.weights,
         branches=args.branches, lam=args.lam, peak_size=args.peak_size, progress=not args.quiet,
+        device=args.device,
     )
     result = run_bench(config)
     print(format_table(result))
@@ -51,6 +52,7 @@ def register(commands) -> None:
     add_tracker_option(parser, "weights", help="checkpoint (default: the shipped weights)")
     add_tracker_option(parser, "branches")
     add_tracker_option(parser, "lam", help=None)
+    add_tracker_option(parser, "device", help="cpu, or cuda (stages timed by CUDA events, CUDA graphs on)")
     parser.add_argument("--peak-size", type=int, default=2048, help="side of the matrices of the peak measurement")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     parser.set_defaults(handler=command_bench)

@@ -26,8 +26,12 @@ TRACKER_ARGUMENTS: dict[str, dict] = {
                       help="bf16: autocast + channels-last (CPUs with AVX-512 BF16 / AMX); int8: quantized A-Net; "
                            "auto: bf16 where the CPU does it in hardware, else fp32"),
     "backend": dict(choices=tuple(BACKENDS),
-                    help="onnx: ONNX Runtime on graphs from `sasiam export-onnx --out DIR`, given as --weights DIR "
-                         "(1.8x faster than torch fp32 on a 2-core AVX2 CPU, same boxes; see docs/bench)"),
+                    help="onnx: ONNX Runtime (1.8x faster than torch fp32 on a 2-core AVX2 CPU, same boxes; see "
+                         "docs/bench) on --weights DIR from `sasiam export-onnx`, or on a checkpoint's export made "
+                         "into the user cache on first use; ensemble: the maps of --weights A+B averaged"),
+    "semantic_scales": dict(choices=("all", "middle"),
+                            help="middle: the S-Net on the middle scale's crop only, its map shared by the three "
+                                 "scales (the A-Net picks the scale); a third of the S-Net's work, torch backend"),
 }
 assert set(TRACKER_ARGUMENTS) == {option.name for option in dataclasses.fields(TrackerOptions)}, "a flag per field"
 

@@ -17,7 +17,8 @@ def command_tune_lambda(args: argparse.Namespace) -> int:
     sequences = validation_sequences(args.val_root, names)
     if not sequences:
         raise SASiamError(f"{args.val_root}: none of the validation sequences {names} is there")
-    best, _ = tune_lambda(args.weights, sequences, args.out or args.weights, precision=args.precision)
+    best, _ = tune_lambda(args.weights, sequences, args.out or args.weights, precision=args.precision,
+                          device=args.device)
     print(f"best lambda {best:.1f} -> {args.out or args.weights}")
     return 0
 
@@ -29,4 +30,5 @@ def register(commands) -> None:
     tune.add_argument("--split", default="default", help="split JSON whose 'val' names are used")
     tune.add_argument("--out", type=Path, help="write the tuned checkpoint here (default: in place)")
     add_tracker_option(tune, "precision", help=None)
+    add_tracker_option(tune, "device", help="where the validation tracking runs (cpu, cuda, cuda:1, ...)")
     tune.set_defaults(handler=command_tune_lambda)

@@ -78,6 +78,7 @@ class BenchConfig:
     peak_size: int = 2048        # side of the square matrices of the peak measurement
     peak_repeats: int = 5
     progress: bool = True
+    device: str = "cpu"          # "cuda": stages timed by CUDA events, peaks measured on the GPU
     tracker_options: dict = field(default_factory=dict)
 
 
@@ -132,9 +133,19 @@ def cpu_facts() -> dict:
     return {"model": model, "flags": {name: name in flags for name in CPU_FLAGS}}
 
 
-def machine_facts() -> dict:
+def gpu_facts(device: torch.device) -> dict | None:
+    if device.type != "cuda":
+        return None
+    properties = torch.cuda.get_device_properties(device)
+    return {"name": properties.name, "memory_gb": properties.total_memory / 2 ** 30,
+            "capability": f"{properties.major}.{properties.minor}", "cuda": torch.version.cuda,
+            "cudnn": torch.backends.cudnn.version()}
+
+
+def machine_facts(device: torch.device | None = None) -> dict:
     cpu = cpu_facts()
     return {
+        "gpu": gpu_facts(device or torch.device("cpu")),
         "cpu_model": cpu["model"],
         "cpu_flags": cpu["flags"],
         "logical_cpus": os.cpu_count(),
@@ -183,33 +194,77 @@ class OtherCpuUse:
         return max(0.0, ((busy_end - busy_start) / tick - own) / (wall_end - wall_start))
 
 
-def _median_time(fn: Callable[[], object], repeats: int, warmup: int = 2) -> float:
+def _median_time(fn: Callable[[], object], repeats: int, warmup: int = 2,
+                 sync: Callable[[], object] = lambda: None) -> float:
+    """Median seconds of `fn`; `sync` waits for work queued on a GPU before the clock is read."""
     for _ in range(warmup):
         fn()
+    sync()
     times = []
     for _ in range(repeats):
         start = time.perf_counter()
         fn()
+        sync()
         times.append(time.perf_counter() - start)
     return float(np.median(times))
+
+
+def device_sync(device: torch.device) -> Callable[[], object]:
+    return (lambda: torch.cuda.synchronize(device)) if device.type == "cuda" else (lambda: None)
+
+
+class StageClock:
+    """Stage boundaries of one update. On the CPU a stage is done when its call returns; on a GPU the
+    call returns once its kernels are queued (PyTorch docs "CUDA semantics" > "Asynchronous
+    execution"), so boundaries are CUDA events on the stream, read after one synchronize."""
+
+    def __init__(self, device: torch.device | str = "cpu") -> None:
+        self.cuda = torch.device(device).type == "cuda"
+        self.marks: list[tuple[str | None, object]] = []
+
+    def mark(self, stage: str | None = None) -> None:
+        """The end of `stage` (None: the start of the first)."""
+        if self.cuda:
+            event = torch.cuda.Event(enable_timing=True)
+            event.record()
+            self.marks.append((stage, event))
+        else:
+            self.marks.append((stage, time.perf_counter()))
+
+    def seconds(self) -> dict[str, float]:
+        if self.cuda:
+            self.marks[-1][1].synchronize()
+        spans = {}
+        for (_, start), (stage, end) in zip(self.marks, self.marks[1:]):
+            spans[stage] = start.elapsed_time(end) / 1000.0 if self.cuda else end - start
+        return spans
 
 
 PEAK_POSITIONS = 32 * 32  # spatial positions of the 1x1 convolution that measures the peak
 
 
-def _peak_kernels(precision: str, size: int) -> dict[str, tuple[Callable[[], object], float]]:
+def _peak_kernels(precision: str, size: int,
+                  device: torch.device = torch.device("cpu")) -> dict[str, tuple[Callable[[], object], float]]:
     """Large GEMM-shaped products in `precision`: name -> (run, multiply-adds per run).
 
     A 1x1 convolution of `size` channels over 32 x 32 positions is a (1024 x size) x (size x size)
     matrix product run by the convolution kernels the networks use (oneDNN, channels-last for
     bf16 as autocast runs them; the quantized oneDNN conv for int8). torch.mm is measured too for
     fp32. Not used: bf16 torch.mm and torch._int_mm, naive fallbacks on CPUs without native bf16 /
-    VNNI (0.2 GMAC/s measured on an AVX2 EPYC, 50x below the convolution).
+    VNNI (0.2 GMAC/s measured on an AVX2 EPYC, 50x below the convolution). On a GPU: torch.mm in
+    fp32 and bf16 beside the convolution (cuBLAS / cuDNN); no int8 (it runs on the CPU only).
     """
     generator = torch.Generator().manual_seed(0)
-    x = torch.rand(1, size, 32, 32, generator=generator)
-    w = torch.randn(size, size, 1, 1, generator=generator) / size ** 0.5
+    x = torch.rand(1, size, 32, 32, generator=generator).to(device)
+    w = (torch.randn(size, size, 1, 1, generator=generator) / size ** 0.5).to(device)
     conv_macs = float(size) * size * PEAK_POSITIONS
+    if device.type == "cuda":
+        a = torch.randn(size, size, generator=generator).to(device)
+        b = torch.randn(size, size, generator=generator).to(device)
+        dtype = {"fp32": torch.float32, "bf16": torch.bfloat16}[precision]
+        xd, wd, ad, bd = (t.to(dtype) for t in (x, w, a, b))
+        return {f"1x1 conv {precision} (cuDNN)": (lambda: F.conv2d(xd, wd), conv_macs),
+                f"torch.mm {precision} (cuBLAS)": (lambda: torch.mm(ad, bd), float(size) ** 3)}
     if precision == "fp32":
         a, b = torch.randn(size, size, generator=generator), torch.randn(size, size, generator=generator)
         return {"1x1 conv fp32": (lambda: F.conv2d(x, w), conv_macs),
@@ -232,16 +287,17 @@ def _peak_kernels(precision: str, size: int) -> dict[str, tuple[Callable[[], obj
     raise ValueError(f"no peak measurement for {precision!r}")
 
 
-def peak_throughput(precision: str, size: int = 2048, repeats: int = 5) -> dict:
+def peak_throughput(precision: str, size: int = 2048, repeats: int = 5, device: torch.device | str = "cpu") -> dict:
     """Multiply-adds per second of this machine's best large product in `precision` (median of repeats).
 
     It is the best case of each precision's kernels on this CPU, so macs / peak is a floor no
     network of that precision beats.
     """
     measured = {}
+    device = torch.device(device)
     with torch.no_grad():
-        for name, (run, macs) in _peak_kernels(precision, size).items():
-            seconds = _median_time(run, repeats)
+        for name, (run, macs) in _peak_kernels(precision, size, device).items():
+            seconds = _median_time(run, repeats, sync=device_sync(device))
             measured[name] = {"gmacs_per_second": macs / seconds / 1e9, "seconds": seconds}
     best = max(measured, key=lambda name: measured[name]["gmacs_per_second"])
     rate = measured[best]["gmacs_per_second"] * 1e9
@@ -289,7 +345,8 @@ def frame_macs(tracker, frame: np.ndarray) -> dict[str, int]:
     net, policy = tracker.backend.net, tracker.policy
     crops = policy.search_crops(frame, tracker.state)
     # counted in fp32: the number of multiply-adds does not depend on the dtype
-    x = torch.from_numpy(np.ascontiguousarray(crops)).permute(0, 3, 1, 2).float()
+    device = next(net.parameters()).device
+    x = torch.from_numpy(np.ascontiguousarray(crops)).permute(0, 3, 1, 2).float().to(device)
     kernels = tracker.kernels
     macs = {stage: 0 for stage in STAGES}
     scales = len(crops)
@@ -301,12 +358,13 @@ def frame_macs(tracker, frame: np.ndarray) -> dict[str, int]:
         features = torch.no_grad()(net.appearance.search)(x)
         macs["fusion_correlation"] += scales * correlation_macs(kernels["appearance"].shape, features.shape)
     if net.semantic is not None:
-        macs["snet"] = count_macs(lambda: net.semantic.backbone(x))
+        seen = tracker.backend.semantic_crops(x) if hasattr(tracker.backend, "semantic_crops") else x
+        macs["snet"] = count_macs(lambda: net.semantic.backbone(seen))
         with torch.no_grad():
-            conv4, conv5 = net.semantic.backbone(x)
+            conv4, conv5 = net.semantic.backbone(seen)
             fused = net.semantic.search_from_features(conv4, conv5)
         macs["fusion_correlation"] += count_macs(lambda: net.semantic.search_from_features(conv4, conv5))
-        macs["fusion_correlation"] += scales * correlation_macs(kernels["semantic"].shape, fused.shape)
+        macs["fusion_correlation"] += len(seen) * correlation_macs(kernels["semantic"].shape, fused.shape)
     macs["upsample_peak"] = scales * upsample_macs(policy.config.score_size, policy.config.upscale)
     return macs
 
@@ -324,7 +382,8 @@ def stage_precisions(precision: str) -> dict[str, str]:
 
 # -- the staged update ----------------------------------------------------------------------------
 
-def staged_update(tracker, frame: np.ndarray) -> tuple[object, dict[str, float], np.ndarray]:
+def staged_update(tracker, frame: np.ndarray, clock: StageClock | None = None
+                  ) -> tuple[object, dict[str, float], np.ndarray]:
     """One update split into stages, calling what `tracker.update` calls, in its order: the policy's
     steps and the torch backend's named stages (`TorchBackend.score_maps` chains the same ones).
 
@@ -332,28 +391,22 @@ def staged_update(tracker, frame: np.ndarray) -> tuple[object, dict[str, float],
     `run_bench` checks the result equals `tracker.update`'s so a change there cannot go unnoticed.
     """
     backend, policy, state = tracker.backend, tracker.policy, tracker.state
-    clock = time.perf_counter
-    times = {}
-    start = clock()
+    clock = clock or StageClock()
+    clock.mark()
     crops = policy.search_crops(frame, state)
     x = backend.search_input(crops)
-    times["crop"] = clock() - start
-    start = clock()
+    clock.mark("crop")
     appearance = backend.appearance_trunk(x)
-    times["anet"] = clock() - start
-    start = clock()
+    clock.mark("anet")
     levels = backend.semantic_trunk(x)
-    times["snet"] = clock() - start
-    start = clock()
+    clock.mark("snet")
     maps = backend.fusion_and_correlation(tracker.kernels, appearance, levels)
-    times["fusion_correlation"] = clock() - start
-    start = clock()
+    clock.mark("fusion_correlation")
     located = policy.locate(maps)
-    times["upsample_peak"] = clock() - start
-    start = clock()
+    clock.mark("upsample_peak")
     new_state = policy.step(state, maps, frame.shape, located)
-    times["box_update"] = clock() - start
-    return new_state, times, maps
+    clock.mark("box_update")
+    return new_state, clock.seconds(), maps
 
 
 def summarise(seconds: Sequence[float]) -> dict:
@@ -391,7 +444,8 @@ def reset_peak_rss() -> bool:
 
 def build_bench_tracker(config: BenchConfig):
     return tracker_from_options(TrackerOptions(weights=config.weights, branches=config.branches, lam=config.lam,
-                                               precision=config.precision, **config.tracker_options))
+                                               precision=config.precision, device=config.device,
+                                               **config.tracker_options))
 
 
 def _time_opencv(kind: str, frames: list[np.ndarray], box, config: BenchConfig, bar) -> dict:
@@ -419,6 +473,7 @@ def run_bench(config: BenchConfig) -> dict:
             raise SASiamError("--threads must be at least 1")
         torch.set_num_threads(config.threads)
         cv2.setNumThreads(config.threads)
+    device = torch.device(config.device)
     name, frames, box, described = load_frames(config)
     rss_before_model = _status_kb("VmRSS")
     setup_start = time.perf_counter()
@@ -439,7 +494,7 @@ def run_bench(config: BenchConfig) -> dict:
         tracker.init(frames[0], box)
         for index, frame in enumerate(frames[1:], start=1):
             before = tracker.state
-            staged_state, times, maps = staged_update(tracker, frame)
+            staged_state, times, maps = staged_update(tracker, frame, StageClock(device))
             tracker.state = before
             if index == 1:
                 reference = tracker.score_maps(frame)
@@ -464,8 +519,8 @@ def run_bench(config: BenchConfig) -> dict:
 
     tracker.init(frames[0], box)
     macs = frame_macs(tracker, frames[1])
-    peaks = {precision: peak_throughput(precision, config.peak_size, config.peak_repeats)
-             for precision in PEAK_PRECISIONS}
+    peaks = {precision: peak_throughput(precision, config.peak_size, config.peak_repeats, device)
+             for precision in PEAK_PRECISIONS if device.type == "cpu" or precision != "int8"}
     precisions = stage_precisions(resolved)
     stages = {}
     for stage in STAGES:
@@ -485,7 +540,7 @@ def run_bench(config: BenchConfig) -> dict:
         summary["sasiam_over_opencv"] = e2e["median_ms"] / summary["median_ms"]
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return {
-        "machine": dict(machine_facts(), other_processes_cores_while_tracking=other_cores),
+        "machine": dict(machine_facts(device), other_processes_cores_while_tracking=other_cores),
         "input": {"sequence": name, "source": described, "frame_size": [int(frames[0].shape[1]),
                                                                          int(frames[0].shape[0])],
                   "first_box": list(box), "warmup": config.warmup, "frames": config.frames,
@@ -526,6 +581,10 @@ def format_table(result: dict) -> str:
     machine, tracker, e2e = result["machine"], result["tracker"], result["end_to_end"]
     lines.append(f"{machine['cpu_model']}  ({machine['torch_cpu_capability']}, torch {machine['torch_version']}, "
                  f"{machine['torch_threads']} threads)  load average {machine['load_average']}")
+    if machine.get("gpu"):
+        gpu = machine["gpu"]
+        lines.append(f"GPU {gpu['name']} ({gpu['memory_gb']:.0f} GiB, CUDA {gpu['cuda']}): stages timed by CUDA "
+                     f"events; end to end includes the copy of the maps back to the host")
     source = result["input"]
     lines.append(f"{source['sequence']} {source['frame_size'][0]}x{source['frame_size'][1]}: {source['frames']} "
                  f"frames x {source['repeats']} repeats after {source['warmup']} warm-up; precision "

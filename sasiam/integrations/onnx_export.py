@@ -10,7 +10,11 @@ sees at export time whether ONNX Runtime reproduces PyTorch on their machine.
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
+import os
+import shutil
+import tempfile
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +29,7 @@ from ..backends.onnx import (
 from ..config import TrackerConfig
 from ..data.shared import shared_sequences_root
 from ..errors import CheckpointError, SASiamError
+from ..files import user_cache
 from ..weights import default_weights_path
 
 # torch and OpenCV, and the modules that import them, are imported by the functions that use them:
@@ -93,20 +98,67 @@ def _wrappers(net):
     return Exemplar().eval(), Search().eval()
 
 
-def exported_default(out_dir: str | Path) -> Path:
-    """The shipped weights exported into out_dir, exporting again only when the export there is missing
-    or was made from other weights (an older default)."""
-    out = Path(out_dir)
-    manifest = out / MANIFEST_NAME
-    weights = default_weights_path()
-    current = file_sha256(weights) if weights is not None else None
+GRAPH_DIGESTS = "graphs.sha256"
+
+
+def _graph_digests(folder: Path) -> dict[str, str]:
+    return {name: file_sha256(folder / name) for name in (EXEMPLAR_FILE, SEARCH_FILE)}
+
+
+def _intact_export(folder: Path, source_sha256: str, branches: tuple[str, ...]) -> bool:
+    """An export made from these weights with these branches, whose graphs are the bytes written then."""
     try:
-        found = OnnxManifest.read(manifest) if manifest.is_file() else None
-    except CheckpointError:  # damaged, or written by a sasiam with another export format
-        found = None
-    if found is None or found.source_sha256 != current or found.branches != BRANCH_ORDER:
-        export_onnx(out)
-    return out
+        manifest = OnnxManifest.read(folder / MANIFEST_NAME)
+        recorded = json.loads((folder / GRAPH_DIGESTS).read_text())
+        return (manifest.source_sha256 == source_sha256 and manifest.branches == branches
+                and recorded == _graph_digests(folder))
+    except (OSError, ValueError, CheckpointError):  # missing, truncated or not JSON: damaged
+        return False
+
+
+def cached_export(weights: str | Path | None = None, branches: str = "both", progress: bool = False) -> Path:
+    """The ONNX export of `weights` (default: the shipped checkpoint) with `branches`, from the user cache
+    (`sasiam.files.user_cache("onnx")`), keyed by the checkpoint's SHA-256: exported on first use, reused
+    afterwards, exported again when the cached one is damaged (a graph whose bytes changed, a missing
+    or unreadable manifest). The export is written into a temporary folder and renamed into place, so
+    a killed export or two processes exporting at once never leave a half-written folder that looks
+    complete."""
+    source = Path(weights) if weights is not None else default_weights_path()
+    if source is None:
+        raise CheckpointError("no checkpoint to export: the shipped weights are missing; pass weights=FILE")
+    if not source.is_file():
+        raise CheckpointError(f"{source}: no such checkpoint file")
+    digest = file_sha256(source)
+    names = tuple(name for name in BRANCH_ORDER if branches in (name, "both"))
+    folder = user_cache("onnx") / f"{digest[:16]}-{branches}"
+    if _intact_export(folder, digest, names):
+        return folder
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}-", dir=folder.parent))
+    try:
+        export_onnx(staging, weights=source, branches=branches, progress=progress)
+        (staging / GRAPH_DIGESTS).write_text(json.dumps(_graph_digests(staging)))
+        if folder.exists():
+            shutil.rmtree(folder, ignore_errors=True)
+        try:
+            os.replace(staging, folder)
+        except OSError:  # another process put its export there first: use that one if it is whole
+            if not _intact_export(folder, digest, names):
+                raise
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return folder
+
+
+def onnx_weights(weights: str | Path | None, branches: str = "both", snet_weights=None, backbone=None):
+    """What `backend="onnx"` runs for `weights`: an export folder (or a file in one) as it is; a checkpoint,
+    or None for the shipped one, as its export in the user cache (`cached_export`, made on first use:
+    torch is needed once, onnxruntime alone afterwards). With snet_weights / backbone nothing is exported:
+    the ONNX backend refuses them, since the export fixes the S-Net."""
+    is_checkpoint = weights is None or Path(weights).suffix == ".safetensors"
+    if is_checkpoint and snet_weights is None and backbone is None:
+        return cached_export(weights, branches)
+    return weights
 
 
 def export_onnx(out_dir: str | Path, weights: str | Path | None = None, branches: str = "both",

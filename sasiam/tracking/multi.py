@@ -24,6 +24,7 @@ from typing import Sequence
 
 import numpy as np
 
+from ..backends.base import concat_kernels
 from ..config import Backbone, Branches, TrackerConfig
 from ..errors import InvalidBoxError
 from .frames import as_bgr_uint8
@@ -43,22 +44,6 @@ def as_box_list(boxes) -> list[tuple[float, float, float, float]]:
         raise InvalidBoxError(f"boxes must be a list of (x, y, w, h) (shape N x 4), got shape {array.shape}; "
                               "for one target pass [box]")
     return [tuple(float(v) for v in row) for row in array]
-
-
-def concat_kernels(backend, first, second):
-    """Kernels of two target batches as one batch: a backend's own `concat` if it has one, else
-    per-branch dicts of torch tensors (TorchBackend) or numpy arrays (OnnxBackend)."""
-    if hasattr(backend, "concat"):
-        return backend.concat(first, second)
-    merged = {}
-    for name, kernels in first.items():
-        if isinstance(kernels, np.ndarray):
-            merged[name] = np.concatenate([kernels, second[name]])
-        else:
-            import torch
-
-            merged[name] = torch.cat([kernels, second[name]])
-    return merged
 
 
 class MultiTargetTracker:

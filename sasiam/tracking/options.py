@@ -30,6 +30,7 @@ class TrackerOptions:
     device: str = "cpu"
     snet_weights: str | Path | None = None
     backend: str = "torch"
+    semantic_scales: str = "all"
 
 
 # option -> how a spec's text (`lam=0.5`) becomes its value: the text itself unless a field says otherwise

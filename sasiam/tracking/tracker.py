@@ -30,7 +30,8 @@ class SASiamTracker:
     float frames are converted); boxes are (x, y, w, h) in 0-based pixels.
     `backend` is a backend object (see `sasiam.backends.Backend`), which runs whatever
     it wraps, or the name of a kind, "torch" (default: PyTorch) or "onnx" (graphs of
-    `sasiam export-onnx`, weights=their folder; no torch import on that path), built
+    `sasiam export-onnx`, weights=their folder, no torch import on that path; or weights=a
+    checkpoint / None, exported into the user cache on first use and reused after), built
     by `sasiam.backends.load_backend` from the other options. precision="int8"
     calibrates on `calibration` (default: crops of the training split, see calibration.py).
     """
@@ -38,15 +39,21 @@ class SASiamTracker:
     def __init__(self, weights: str | Path | None = None, branches: Branches = "both", lam: float | None = None,
                  device: str = "cpu", config: TrackerConfig | None = None, snet_weights: str | Path | None = None,
                  backbone: Backbone | None = None, precision: str = "fp32", backend: Backend | str = "torch",
-                 calibration: Calibration | None = None) -> None:
+                 calibration: Calibration | None = None, semantic_scales: str = "all") -> None:
         config = config or TrackerConfig()
         self.branches = branches
         self.precision = precision
         untrained: list[str] = []
         if isinstance(backend, str):
+            if backend == "onnx":
+                from ..integrations.onnx_export import onnx_weights
+
+                weights = onnx_weights(weights, branches, snet_weights, backbone)
+            extra = {"semantic_scales": semantic_scales} if semantic_scales != "all" else {}
             backend = load_backend(backend, weights=weights, branches=branches, lam=lam, device=device,
                                    precision=precision, snet_weights=snet_weights, backbone=backbone,
-                                   calibration=calibration_for(precision, calibration), default_lam=config.lam)
+                                   calibration=calibration_for(precision, calibration), default_lam=config.lam,
+                                   **extra)
             untrained = list(backend.untrained)
         elif lam is not None:
             backend.lam = check_lam(lam)

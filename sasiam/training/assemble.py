@@ -38,13 +38,14 @@ def assemble(appearance_path: str | Path, semantic_path: str | Path, out: str | 
 
 
 def tune_lambda(weights: str | Path, sequences, out: str | Path, grid=LAMBDA_GRID, precision: str = "fp32",
-                progress: bool = True) -> tuple[float, dict[float, float]]:
-    """Success AUC on `sequences` for each lambda; the best is written into `out` with the grid results."""
+                progress: bool = True, device: str = "cpu") -> tuple[float, dict[float, float]]:
+    """Success AUC on `sequences` for each lambda, tracked on `device`; the best is written into `out`
+    with the grid results."""
     checkpoint = load_checkpoint(weights)
     net = network_from_checkpoint(checkpoint, "both", source=str(weights))
     results: dict[float, float] = {}
     for lam in grid:
-        tracker = SASiamTracker.from_network(net, lam=lam, precision=precision)
+        tracker = SASiamTracker.from_network(net, lam=lam, precision=precision, device=device)
         evaluation = evaluate(tracker, sequences)
         results[lam] = evaluation.auc
         if progress:

@@ -24,7 +24,7 @@ from .curation import curate
 from .features import FeaturePairDataset, cache_features
 from .pairs import CropPairDataset
 from .still_pairs import random_box_tracks
-from .trainer import train
+from .trainer import train, training_device
 
 DEFAULT_SPLIT = Path(__file__).resolve().parents[1] / "data" / "splits" / "shared_sequences.json"
 
@@ -109,7 +109,7 @@ def run_training(config: TrainConfig, sources: list[tuple[str, str]], run_dir: s
             was_training = net.training
             # on the training device: a tracker built on the CPU would move the trained branch off it
             tracker = SASiamTracker.from_network(net, lam=DEFAULT_LAMBDA, precision=config.val_precision,
-                                                 device=config.device)
+                                                 device=training_device(config.device))
             evaluation = evaluate(tracker, val)
             net.train(was_training)
             row["val_auc"] = round(evaluation.auc, 4)

@@ -38,11 +38,25 @@ def learning_rate(config: TrainConfig, epoch: int) -> float:
     return config.lr * (config.lr_drop_factor if epoch >= config.lr_drop_epoch else 1.0)
 
 
-def distributed_context() -> tuple[int, int]:
-    """(rank, world size); initialises the process group when started by torchrun."""
+def training_device(name: str) -> torch.device:
+    """The device this process trains on. Under torchrun, "cuda" means this rank's own GPU,
+    cuda:LOCAL_RANK (torchrun sets LOCAL_RANK; pytorch/examples distributed/ddp-tutorial-series
+    multigpu_torchrun.py does the same), so N ranks on one machine do not all land on cuda:0."""
+    device = torch.device(name)
+    if device.type == "cuda" and device.index is None and "LOCAL_RANK" in os.environ:
+        device = torch.device("cuda", int(os.environ["LOCAL_RANK"]))
+    if device.type == "cuda":
+        torch.cuda.set_device(device)
+    return device
+
+
+def distributed_context(device: torch.device | None = None) -> tuple[int, int]:
+    """(rank, world size); initialises the process group when started by torchrun: NCCL when this rank
+    trains on a GPU, gloo on the CPU (NCCL reduces CUDA tensors only)."""
     world = int(os.environ.get("WORLD_SIZE", "1"))
     if world > 1 and not dist.is_initialized():
-        dist.init_process_group(backend="nccl" if torch.cuda.is_available() else "gloo")
+        on_gpu = device is not None and device.type == "cuda"
+        dist.init_process_group(backend="nccl" if on_gpu else "gloo")
     return (dist.get_rank(), world) if world > 1 else (0, 1)
 
 
@@ -159,11 +173,11 @@ def train(
     stats["loss"] and stats["pairs"] (`actors.py`).
 
     `after_epoch(epoch, model)` runs on rank 0 after each epoch's checkpoint (export weights,
-    validate); what it returns is logged.
+    validate); what it returns is logged. It must leave `model` on `training_device(config.device)`.
     """
     run_dir = Path(run_dir)
-    rank, world = distributed_context()
-    device = torch.device(config.device)
+    device = training_device(config.device)
+    rank, world = distributed_context(device)
     model.to(device)
     parameters = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.SGD(parameters, lr=config.lr, momentum=config.momentum, weight_decay=config.weight_decay)
@@ -184,7 +198,9 @@ def train(
             start_epoch = state["epoch"] + 1
             if rank == 0:
                 print(f"resuming from {path.name}: epoch {start_epoch + 1} of {config.epochs}")
-    wrapped = DistributedDataParallel(model) if world > 1 else model
+    wrapped = model
+    if world > 1:
+        wrapped = DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None)
     for epoch in range(start_epoch, config.epochs):
         for group in optimizer.param_groups:
             group["lr"] = learning_rate(config, epoch)
@@ -210,7 +226,7 @@ def train(
         seconds = time.perf_counter() - started
         mean_loss = total / max(count, 1)
         if world > 1:
-            summed = torch.tensor([total, float(count)])
+            summed = torch.tensor([total, float(count)], device=device)
             dist.all_reduce(summed)
             mean_loss = (summed[0] / summed[1].clamp(min=1)).item()
         if rank == 0:

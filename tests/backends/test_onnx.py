@@ -180,9 +180,10 @@ def test_sasiam_track_runs_on_the_exported_graphs(exported, tmp_path):
     assert result.returncode == 0, result.stderr
     boxes = np.loadtxt(tmp_path / "boxes.txt", delimiter=",")
     assert boxes.shape == (5, 4) and np.isfinite(boxes).all()
-    missing = subprocess.run([sys.executable, "-m", "sasiam", "track", str(folder), "--backend", "onnx", "--quiet"],
-                             capture_output=True, text=True, timeout=300)
-    assert missing.returncode == 2 and missing.stderr.strip().startswith("sasiam: error: backend='onnx' runs exported")
+    missing = subprocess.run([sys.executable, "-m", "sasiam", "track", str(folder), "--backend", "onnx", "--weights",
+                              str(tmp_path / "none.safetensors"), "--quiet"], capture_output=True, text=True, timeout=300)
+    assert missing.returncode == 2
+    assert missing.stderr.strip().splitlines() == [f"sasiam: error: {tmp_path / 'none.safetensors'}: no such checkpoint file"]
 
 
 NO_TORCH_SCRIPT = """
@@ -218,8 +219,10 @@ def test_tracks_real_frames_with_torch_blocked(exported, onnx_track):
 
 
 def test_tracker_refuses_what_the_export_fixed(exported):
+    from sasiam.backends.onnx import load
+
     with pytest.raises(CheckpointError, match="sasiam export-onnx"):
-        SASiamTracker(backend="onnx")
+        load()  # the backend alone runs exports; the tracker exports a checkpoint first (cached_export)
     with pytest.raises(ValueError, match="exported with branches='both'"):
         SASiamTracker(backend="onnx", weights=exported[0], branches="appearance")
     with pytest.raises(ValueError, match="fp32"):
@@ -237,28 +240,44 @@ def test_cli_user_errors_are_one_line(tmp_path, capsys):
     assert capsys.readouterr().err.startswith("sasiam: error: ")
 
 
-def test_the_cached_default_export_is_redone_when_the_shipped_weights_change(exported, tmp_path, monkeypatch):
-    """scripts/ keep an export of the default weights in ~/.cache; a new default must not run the old graphs."""
+def test_a_checkpoint_is_exported_on_first_use_reused_and_redone_when_damaged(exported, crossing, tmp_path,
+                                                                            monkeypatch):
+    """`SASiamTracker(backend="onnx")` with a checkpoint (here the shipped one): the first use exports into
+    the user cache with the real exporter, later ones reuse it, a damaged export is made again."""
     import shutil
 
-    exports = []
-    monkeypatch.setattr(onnx_export, "export_onnx", lambda out, **options: exports.append(out))
-    cache = tmp_path / "onnx-default"
-    shutil.copytree(exported[0], cache)
-    assert onnx_export.exported_default(cache) == cache and exports == []  # made from today's weights: kept
-    manifest = json.loads((cache / MANIFEST_NAME).read_text())
-    manifest["source_sha256"] = "0" * 64
-    (cache / MANIFEST_NAME).write_text(json.dumps(manifest))
-    onnx_export.exported_default(cache)
-    assert exports == [cache]
-    manifest["source_sha256"] = json.loads((exported[0] / MANIFEST_NAME).read_text())["source_sha256"]
-    manifest["branches"] = ["appearance"]  # the right weights, but one branch only
-    (cache / MANIFEST_NAME).write_text(json.dumps(manifest))
-    onnx_export.exported_default(cache)
-    assert exports == [cache] * 2
-    (cache / MANIFEST_NAME).write_text("{not json")
-    onnx_export.exported_default(cache)
-    assert exports == [cache] * 3
-    (cache / MANIFEST_NAME).unlink()
-    onnx_export.exported_default(cache)
-    assert exports == [cache] * 4
+    monkeypatch.setenv("SASIAM_CACHE", str(tmp_path / "cache"))
+    real_export, exports = onnx_export.export_onnx, []
+
+    def counted_export(out, **options):
+        exports.append(out)
+        if len(exports) == 1:
+            return real_export(out, **options)
+        for name in ("exemplar.onnx", "search.onnx", MANIFEST_NAME):  # later ones: the same bytes, faster
+            shutil.copy(first / name, out / name)
+
+    monkeypatch.setattr(onnx_export, "export_onnx", counted_export)
+    _, frames, truth = crossing
+    reference = run_tracker(SASiamTracker(backend="onnx", weights=exported[0]), frames[:4], truth[0])[0]
+
+    first = onnx_export.cached_export()
+    assert len(exports) == 1 and first.parent == tmp_path / "cache" / "onnx"
+    digest = onnx_export.file_sha256(default_weights_path())
+    assert first.name == f"{digest[:16]}-both"
+    assert not [p for p in first.parent.iterdir() if p.name.startswith(".")]  # no staging folder left behind
+    boxes = run_tracker(SASiamTracker(backend="onnx"), frames[:4], truth[0])[0]  # the tracker finds it
+    np.testing.assert_allclose(boxes, reference, atol=1e-3)
+    assert len(exports) == 1  # reused, not exported again
+    first = tmp_path / "first"  # what later "exports" copy (the real one's bytes)
+    shutil.copytree(onnx_export.cached_export(), first)
+
+    cached = onnx_export.cached_export()
+    for damage in (lambda: (cached / "search.onnx").write_bytes((cached / "search.onnx").read_bytes()[:1000]),
+                   lambda: (cached / MANIFEST_NAME).write_text("{not json"),
+                   lambda: (cached / "exemplar.onnx").unlink(),
+                   lambda: (cached / onnx_export.GRAPH_DIGESTS).unlink()):
+        calls = len(exports)
+        damage()
+        assert onnx_export.cached_export() == cached and len(exports) == calls + 1
+        np.testing.assert_allclose(run_tracker(SASiamTracker(backend="onnx"), frames[:4], truth[0])[0], reference,
+                                   atol=1e-3)

@@ -71,3 +71,22 @@ def test_anet_flop_count_equals_siamfc_arithmetic():
     net = AppearanceNet().eval()
     counted = count_macs(lambda: net(torch.zeros(1, 3, 255, 255)))
     assert counted == by_hand == appearance_macs(255)
+
+
+def test_stage_clock_splits_the_wall_time_into_named_stages():
+    import time
+
+    from sasiam.evaluation.speed import StageClock
+
+    clock = StageClock("cpu")
+    started = time.perf_counter()
+    clock.mark()
+    time.sleep(0.02)
+    clock.mark("first")
+    time.sleep(0.01)
+    clock.mark("second")
+    total = time.perf_counter() - started
+    spans = clock.seconds()
+    assert list(spans) == ["first", "second"]
+    assert spans["first"] >= 0.02 and spans["second"] >= 0.01
+    assert sum(spans.values()) <= total
