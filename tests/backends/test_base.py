@@ -25,6 +25,6 @@ def test_lam_range():
 
 
 def test_registry_names_the_kinds_and_refuses_others():
-    assert set(BACKENDS) == {"torch", "onnx"}
-    with pytest.raises(InvalidOptionError, match="unknown backend 'tflite'; use 'torch', 'onnx' or a backend object"):
+    assert set(BACKENDS) == {"torch", "onnx", "ensemble"}
+    with pytest.raises(InvalidOptionError, match="unknown backend 'tflite'; use 'torch', 'onnx', 'ensemble' or a backend object"):
         load_backend("tflite")
