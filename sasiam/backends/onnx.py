@@ -214,7 +214,7 @@ class OnnxBackend:
 
 def load(weights: str | Path | None = None, branches: str = "both", lam: float | None = None, device: str = "cpu",
          precision: str = "fp32", snet_weights=None, backbone=None, calibration=None,
-         default_lam: float | None = None) -> OnnxBackend:
+         default_lam: float | None = None, semantic_scales: str = "all") -> OnnxBackend:
     """`load_backend("onnx", weights=DIR)`: the graphs `sasiam export-onnx` wrote into DIR.
 
     Everything about the network is fixed by the export, so options that would
@@ -229,6 +229,9 @@ def load(weights: str | Path | None = None, branches: str = "both", lam: float |
                                  f"supported")
     if precision not in ("fp32", "auto"):  # auto: the graphs' own precision
         raise InvalidOptionError(f"backend='onnx' runs the fp32 graphs; precision={precision!r} is not supported")
+    if semantic_scales != "all":
+        raise InvalidOptionError(f"backend='onnx' runs every scale through one search graph; "
+                                 f"semantic_scales={semantic_scales!r} is for the torch backend")
     if snet_weights is not None or backbone is not None:
         raise InvalidOptionError("backend='onnx': the S-Net is baked into the exported graphs; "
                                  "pass snet_weights/backbone to `sasiam export-onnx` instead")

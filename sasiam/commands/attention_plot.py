@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 from pathlib import Path
 
 from ..files import check_writable, write_output
-from .options import add_tracker_option, tracker_from_args
+from .options import DEFAULT_OPTIONS, add_tracker_option, tracker_from_args
 
 
 def command_attention_plot(args: argparse.Namespace) -> int:
@@ -40,6 +41,5 @@ def register(commands) -> None:
     parser.add_argument("--json", type=Path, help="also write the weights, in channel order, here")
     add_tracker_option(parser, "weights", help="checkpoint (default: the shipped weights)")
     add_tracker_option(parser, "precision")
-    parser.set_defaults(handler=command_attention_plot, branches="semantic", lam=None, device="cpu",
-                        backbone=None, snet_weights=None, backend="torch",
-                        semantic_scales="all")
+    # the tracker options without a flag here keep TrackerOptions' defaults; the semantic branch alone suffices
+    parser.set_defaults(handler=command_attention_plot, **{**dataclasses.asdict(DEFAULT_OPTIONS), "branches": "semantic"})

@@ -14,6 +14,7 @@ from typing import Sequence
 import numpy as np
 import torch
 
+from ..backends.torch import crops_to_tensor
 from ..data.sequences import open_sequence
 from ..errors import SASiamError
 from ..files import write_output
@@ -44,9 +45,7 @@ def video_attention(tracker: SASiamTracker, sequence_path: str | Path) -> VideoA
     policy = tracker.policy
     context = policy.context_crop(frame, policy.start(frame, sequence.first_box))[None]
     with torch.no_grad():
-        device = next(net.parameters()).device
-        crops = torch.from_numpy(np.ascontiguousarray(context)).to(device).permute(0, 3, 1, 2).float()
-        weights4, weights5 = net.semantic.attention_weights(crops)
+        weights4, weights5 = net.semantic.attention_weights(crops_to_tensor(context, next(net.parameters()).device))
     return VideoAttention(sequence.name, weights4.flatten().float().cpu().numpy(),
                           weights5.flatten().float().cpu().numpy())
 

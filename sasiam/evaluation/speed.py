@@ -45,6 +45,7 @@ from tqdm import tqdm
 
 from ..backends.base import cpu_flags
 from ..backends.int8 import QuantizedANet, quantized_engine
+from ..backends.torch import crops_to_tensor
 from ..data.demo_clip import make_demo_clip
 from ..data.sequences import open_sequence
 from ..data.shared import shared_sequences_root
@@ -346,7 +347,7 @@ def frame_macs(tracker, frame: np.ndarray) -> dict[str, int]:
     crops = policy.search_crops(frame, tracker.state)
     # counted in fp32: the number of multiply-adds does not depend on the dtype
     device = next(net.parameters()).device
-    x = torch.from_numpy(np.ascontiguousarray(crops)).permute(0, 3, 1, 2).float().to(device)
+    x = crops_to_tensor(crops, device)
     kernels = tracker.kernels
     macs = {stage: 0 for stage in STAGES}
     scales = len(crops)
@@ -358,7 +359,7 @@ def frame_macs(tracker, frame: np.ndarray) -> dict[str, int]:
         features = torch.no_grad()(net.appearance.search)(x)
         macs["fusion_correlation"] += scales * correlation_macs(kernels["appearance"].shape, features.shape)
     if net.semantic is not None:
-        seen = tracker.backend.semantic_crops(x) if hasattr(tracker.backend, "semantic_crops") else x
+        seen = tracker.backend.semantic_crops(x)  # all crops, or the middle scale's (semantic_scales)
         macs["snet"] = count_macs(lambda: net.semantic.backbone(seen))
         with torch.no_grad():
             conv4, conv5 = net.semantic.backbone(seen)

@@ -49,11 +49,10 @@ class SASiamTracker:
                 from ..integrations.onnx_export import onnx_weights
 
                 weights = onnx_weights(weights, branches, snet_weights, backbone)
-            extra = {"semantic_scales": semantic_scales} if semantic_scales != "all" else {}
             backend = load_backend(backend, weights=weights, branches=branches, lam=lam, device=device,
                                    precision=precision, snet_weights=snet_weights, backbone=backbone,
                                    calibration=calibration_for(precision, calibration), default_lam=config.lam,
-                                   **extra)
+                                   semantic_scales=semantic_scales)
             untrained = list(backend.untrained)
         elif lam is not None:
             backend.lam = check_lam(lam)
