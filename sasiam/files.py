@@ -10,10 +10,13 @@ never a half-written one. A target that exists but is not a regular file
 from __future__ import annotations
 
 import errno
+import hashlib
+import json
 import os
+import shutil
 import tempfile
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Sequence
 
 from .errors import OutputError, describe_os_error
 
@@ -23,6 +26,56 @@ def user_cache(kind: str) -> Path:
     else ~/.cache/sasiam (the XDG base directory rule)."""
     root = os.environ.get("SASIAM_CACHE") or Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "sasiam"
     return Path(root) / kind
+
+
+def file_sha256(path: str | Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+# what a cached folder records of its files, to tell a whole one from a damaged one
+FOLDER_DIGESTS = "files.sha256"
+
+
+def _digests(folder: Path, files: Sequence[str]) -> dict[str, str]:
+    return {name: file_sha256(folder / name) for name in files}
+
+
+def _intact_folder(folder: Path, files: Sequence[str], valid: Callable[[Path], bool]) -> bool:
+    try:
+        return json.loads((folder / FOLDER_DIGESTS).read_text()) == _digests(folder, files) and valid(folder)
+    except (OSError, ValueError):  # missing, truncated or not JSON: damaged
+        return False
+
+
+def cached_folder(folder: str | Path, build: Callable[[Path], None], files: Sequence[str],
+                  valid: Callable[[Path], bool] = lambda folder: True) -> Path:
+    """`folder` of a user cache, built by `build(staging_folder)` unless it is already whole: its `files`
+    are the bytes recorded when it was built and `valid(folder)` holds (a check of the caller's, which may
+    raise OSError or ValueError for "damaged"). It is built into a temporary folder beside it and renamed
+    into place, so a killed build or two processes building at once never leave a half-written folder
+    that looks complete."""
+    folder = Path(folder)
+    if _intact_folder(folder, files, valid):
+        return folder
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}-", dir=folder.parent))
+    try:
+        build(staging)
+        (staging / FOLDER_DIGESTS).write_text(json.dumps(_digests(staging, files)))
+        if folder.exists():
+            shutil.rmtree(folder, ignore_errors=True)
+        try:
+            os.replace(staging, folder)
+        except OSError:  # another process put its folder there first: use that one if it is whole
+            if not _intact_folder(folder, files, valid):
+                raise
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return folder
 
 
 def atomic_write(path: str | Path, write: Callable[[str], object]) -> None:

@@ -64,6 +64,20 @@ def check_lam(lam: float) -> float:
     return float(lam)
 
 
+SEMANTIC_SCALES = ("all", "middle")
+
+
+def check_semantic_scales(semantic_scales: str, both_branches: bool) -> str:
+    """"middle" (issue 15, not in the paper): the S-Net sees only each target's middle-scale crop and its map
+    stands for all three scales; SiamFC's scale step is 3.75 %, and the A-Net's maps pick the scale."""
+    if semantic_scales not in SEMANTIC_SCALES:
+        raise InvalidOptionError(f"semantic_scales must be 'all' or 'middle', got {semantic_scales!r}")
+    if semantic_scales == "middle" and not both_branches:
+        raise InvalidOptionError("semantic_scales='middle' needs both branches: the appearance branch picks "
+                                 "the scale")
+    return semantic_scales
+
+
 def cpu_flags() -> set[str]:
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():

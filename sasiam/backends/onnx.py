@@ -8,7 +8,9 @@ tracker computes the exemplar once and the search side every frame:
     exemplar.onnx  context_crops   N x 255 x 255 x 3 uint8 BGR
                    -> <branch>_kernels (attention applied) + semantic_attention4/5
     search.onnx    search_crops    M x 255 x 255 x 3 uint8 BGR, <branch>_kernels (N, ...)
-                   -> <branch>_map  M x 17 x 17 (adjusted: 0.001 * xcorr + b)
+                   [semantic_search_crops  M' x 255 x 255 x 3: with both branches, the S-Net's crops:
+                    the same M crops, or each target's middle scale (M' = N, semantic_scales="middle")]
+                   -> <branch>_map  M (M') x 17 x 17 (adjusted: 0.001 * xcorr + b)
 
 The uint8 NHWC -> float NCHW conversion is inside the graphs, so the runtime side
 passes the tracker's crops as they are. `lam * h_a + (1 - lam) * h_s` is done in
@@ -37,12 +39,13 @@ import numpy as np
 
 from .. import __version__
 from ..errors import CheckpointError, InvalidOptionError, SASiamError
-from .base import check_lam
+from .base import check_lam, check_semantic_scales
 
 MANIFEST_NAME = "sasiam_onnx.json"
 EXEMPLAR_FILE = "exemplar.onnx"
 SEARCH_FILE = "search.onnx"
-FORMAT_VERSION = 1
+# 2: the S-Net's search crops are an input of their own (semantic_scales="middle")
+FORMAT_VERSION = 2
 # 18: the opset torch's dynamo exporter writes natively (17 fails to down-convert its Pad).
 DEFAULT_OPSET = 18
 CROP_SIZE = 255
@@ -50,6 +53,7 @@ MAP_SIZE = 17
 BRANCH_ORDER = ("appearance", "semantic")
 EXEMPLAR_INPUT = "context_crops"
 SEARCH_INPUT = "search_crops"
+SEMANTIC_SEARCH_INPUT = "semantic_search_crops"
 ATTENTION_OUTPUTS = ("semantic_attention4", "semantic_attention5")
 INSTALL_HINT = "pip install 'sasiam[onnx]' (onnxruntime, onnx, onnxscript)"
 
@@ -159,7 +163,7 @@ class OnnxBackend:
     Kernels are a dict {"<branch>_kernels": N x C x k x k float32 array}.
     """
 
-    def __init__(self, path: str | Path, threads: int | None = None) -> None:
+    def __init__(self, path: str | Path, threads: int | None = None, semantic_scales: str = "all") -> None:
         try:
             import onnxruntime as ort
         except ImportError:
@@ -170,6 +174,12 @@ class OnnxBackend:
         self.lam = float(self.manifest.lam)
         self.branches = self.manifest.branches
         self.untrained = tuple(self.manifest.untrained)
+        from .onnx_int8 import quantization_info
+
+        self.quantization = quantization_info(self.folder)  # None: the fp32 graphs
+        self.precision = "int8" if self.quantization else "fp32"
+        # as TorchBackend.semantic_crops: the S-Net's map of each target's middle crop stands for its scales
+        self.semantic_scales = check_semantic_scales(semantic_scales, len(self.branches) == 2)
         options = session_options(threads)
         providers = ["CPUExecutionProvider"]
         self.exemplar_session = ort.InferenceSession(str(self.folder / self.manifest.exemplar_file), options,
@@ -195,11 +205,14 @@ class OnnxBackend:
         targets = next(iter(kernels.values())).shape[0]
         if targets == 0 or len(crops) % targets:
             raise ValueError(f"{len(crops)} search crops cannot be split among {targets} kernels")
-        feed = {self.manifest.search_inputs[0]: crops}
+        feed = {SEARCH_INPUT: crops}
+        scales = len(crops) // targets
+        if SEMANTIC_SEARCH_INPUT in self.manifest.search_inputs:
+            feed[SEMANTIC_SEARCH_INPUT] = crops if self.semantic_scales == "all" else crops[scales // 2::scales]
         feed.update({name: np.ascontiguousarray(kernels[name], dtype=np.float32)
                      for name in self.manifest.kernel_names})
         outputs = self.search_session.run(list(self.manifest.map_names), feed)
-        return dict(zip(self.branches, outputs))
+        return {name: np.repeat(m, len(crops) // len(m), axis=0) for name, m in zip(self.branches, outputs)}
 
     def score_maps(self, kernels: dict[str, np.ndarray], search_crops: np.ndarray) -> np.ndarray:
         maps = self.branch_maps(kernels, search_crops)
@@ -227,18 +240,22 @@ def load(weights: str | Path | None = None, branches: str = "both", lam: float |
     if device != "cpu":
         raise InvalidOptionError(f"backend='onnx' runs on ONNX Runtime's CPU provider; device={device!r} is not "
                                  f"supported")
-    if precision not in ("fp32", "auto"):  # auto: the graphs' own precision
-        raise InvalidOptionError(f"backend='onnx' runs the fp32 graphs; precision={precision!r} is not supported")
-    if semantic_scales != "all":
-        raise InvalidOptionError(f"backend='onnx' runs every scale through one search graph; "
-                                 f"semantic_scales={semantic_scales!r} is for the torch backend")
+    if precision not in ("fp32", "int8", "auto"):  # auto: the graphs' own precision
+        raise InvalidOptionError(f"backend='onnx' runs the fp32 graphs or their int8 quantization; "
+                                 f"precision={precision!r} is not supported")
     if snet_weights is not None or backbone is not None:
         raise InvalidOptionError("backend='onnx': the S-Net is baked into the exported graphs; "
                                  "pass snet_weights/backbone to `sasiam export-onnx` instead")
-    if calibration is not None:
-        raise InvalidOptionError("backend='onnx' runs the fp32 graphs: calibration is for precision='int8' "
-                                 "of the torch backend")
-    backend = OnnxBackend(weights)
+    if precision == "int8":
+        if calibration is None:
+            raise InvalidOptionError("backend='onnx' precision='int8' needs calibration crops (calibration=...); "
+                                     "SASiamTracker passes the training split's by default")
+        from .onnx_int8 import quantize_search
+
+        weights = quantize_search(find_manifest(weights).parent, calibration)
+    elif calibration is not None:
+        raise InvalidOptionError("calibration is for precision='int8'")
+    backend = OnnxBackend(weights, semantic_scales=semantic_scales)
     exported = "both" if len(backend.branches) == 2 else backend.branches[0]
     if branches != exported:
         raise InvalidOptionError(f"{weights}: exported with branches={exported!r}, not {branches!r}; pass "

@@ -26,7 +26,7 @@ from ..errors import InvalidOptionError
 from ..models.factory import build_network, network_from_checkpoint
 from ..models.sasiam_net import SASiamNet
 from ..weights import default_weights_path
-from .base import Calibration, check_lam, check_precision
+from .base import Calibration, check_lam, check_precision, check_semantic_scales
 from .cuda_graphs import Capture, StaticShapeGraphs, cuda_capture
 from .int8 import quantize_network
 
@@ -87,14 +87,8 @@ class TorchBackend:
         self.per_target_trunks = self.device.type == "cpu" if per_target_trunks is None else per_target_trunks
         self.lam = float(lam)
         self.untrained = tuple(untrained)
-        # "middle" (issue 15, not in the paper): the S-Net sees only each target's middle-scale crop and its
-        # map stands for all three scales; SiamFC's scale step is 3.75 %, and the A-Net's maps pick the scale.
-        if semantic_scales not in ("all", "middle"):
-            raise InvalidOptionError(f"semantic_scales must be 'all' or 'middle', got {semantic_scales!r}")
-        if semantic_scales == "middle" and (net.appearance is None or net.semantic is None):
-            raise InvalidOptionError("semantic_scales='middle' needs both branches: the appearance branch picks "
-                                     "the scale")
-        self.semantic_scales = semantic_scales
+        self.semantic_scales = check_semantic_scales(semantic_scales,
+                                                     net.appearance is not None and net.semantic is not None)
         self.int8_info: dict | None = None
         if self.precision == "int8":
             if self.device.type != "cpu":

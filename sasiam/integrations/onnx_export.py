@@ -9,12 +9,8 @@ sees at export time whether ONNX Runtime reproduces PyTorch on their machine.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
-import os
-import shutil
-import tempfile
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,12 +20,12 @@ from tqdm import tqdm
 
 from ..backends.onnx import (
     ATTENTION_OUTPUTS, BRANCH_ORDER, CROP_SIZE, DEFAULT_OPSET, EXEMPLAR_FILE, EXEMPLAR_INPUT, INSTALL_HINT,
-    MANIFEST_NAME, SEARCH_FILE, SEARCH_INPUT, OnnxBackend, OnnxManifest, kernel_name, map_name,
+    MANIFEST_NAME, SEARCH_FILE, SEARCH_INPUT, SEMANTIC_SEARCH_INPUT, OnnxBackend, OnnxManifest, kernel_name, map_name,
 )
 from ..config import TrackerConfig
 from ..data.shared import shared_sequences_root
 from ..errors import CheckpointError, SASiamError
-from ..files import user_cache
+from ..files import cached_folder, file_sha256, user_cache
 from ..weights import default_weights_path
 
 # torch and OpenCV, and the modules that import them, are imported by the functions that use them:
@@ -42,14 +38,6 @@ DEFAULT_CHECK_SEQUENCE = "Crossing"
 
 
 # -- export (imports torch) ---------------------------------------------------------
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
 
 def _wrappers(net):
     """nn.Modules whose forward is exactly what each graph computes."""
@@ -83,10 +71,14 @@ def _wrappers(net):
             super().__init__()
             self.net = net
 
-        def forward(self, search_crops, *kernels):
-            x = as_float_nchw(search_crops)
+        def forward(self, search_crops, *crops_then_kernels):
+            # with both branches the S-Net has its own crops input: the same crops, or only each target's
+            # middle scale (semantic_scales="middle"); the correlation below pairs them by their own count
+            inputs = [search_crops, *crops_then_kernels[:len(self.net.branches()) - 1]]
+            kernels = crops_then_kernels[len(inputs) - 1:]
             maps = []
-            for branch, k in zip(self.net.branches().values(), kernels):
+            for branch, crops_in, k in zip(self.net.branches().values(), inputs, kernels):
+                x = as_float_nchw(crops_in)
                 features = branch.search(x)
                 every_pair = F.conv2d(features, k)  # M x N x 17 x 17: kernels as Conv's run-time W
                 crops, targets = every_pair.shape[0], k.shape[0]
@@ -98,31 +90,11 @@ def _wrappers(net):
     return Exemplar().eval(), Search().eval()
 
 
-GRAPH_DIGESTS = "graphs.sha256"
-
-
-def _graph_digests(folder: Path) -> dict[str, str]:
-    return {name: file_sha256(folder / name) for name in (EXEMPLAR_FILE, SEARCH_FILE)}
-
-
-def _intact_export(folder: Path, source_sha256: str, branches: tuple[str, ...]) -> bool:
-    """An export made from these weights with these branches, whose graphs are the bytes written then."""
-    try:
-        manifest = OnnxManifest.read(folder / MANIFEST_NAME)
-        recorded = json.loads((folder / GRAPH_DIGESTS).read_text())
-        return (manifest.source_sha256 == source_sha256 and manifest.branches == branches
-                and recorded == _graph_digests(folder))
-    except (OSError, ValueError, CheckpointError):  # missing, truncated or not JSON: damaged
-        return False
-
-
 def cached_export(weights: str | Path | None = None, branches: str = "both", progress: bool = False) -> Path:
     """The ONNX export of `weights` (default: the shipped checkpoint) with `branches`, from the user cache
     (`sasiam.files.user_cache("onnx")`), keyed by the checkpoint's SHA-256: exported on first use, reused
     afterwards, exported again when the cached one is damaged (a graph whose bytes changed, a missing
-    or unreadable manifest). The export is written into a temporary folder and renamed into place, so
-    a killed export or two processes exporting at once never leave a half-written folder that looks
-    complete."""
+    or unreadable manifest, one of an older export format): `sasiam.files.cached_folder`."""
     source = Path(weights) if weights is not None else default_weights_path()
     if source is None:
         raise CheckpointError("no checkpoint to export: the shipped weights are missing; pass weights=FILE")
@@ -130,24 +102,17 @@ def cached_export(weights: str | Path | None = None, branches: str = "both", pro
         raise CheckpointError(f"{source}: no such checkpoint file")
     digest = file_sha256(source)
     names = tuple(name for name in BRANCH_ORDER if branches in (name, "both"))
-    folder = user_cache("onnx") / f"{digest[:16]}-{branches}"
-    if _intact_export(folder, digest, names):
-        return folder
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}-", dir=folder.parent))
-    try:
-        export_onnx(staging, weights=source, branches=branches, progress=progress)
-        (staging / GRAPH_DIGESTS).write_text(json.dumps(_graph_digests(staging)))
-        if folder.exists():
-            shutil.rmtree(folder, ignore_errors=True)
+
+    def made_from_these_weights(folder: Path) -> bool:
         try:
-            os.replace(staging, folder)
-        except OSError:  # another process put its export there first: use that one if it is whole
-            if not _intact_export(folder, digest, names):
-                raise
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    return folder
+            manifest = OnnxManifest.read(folder / MANIFEST_NAME)
+        except CheckpointError:
+            return False
+        return manifest.source_sha256 == digest and manifest.branches == names
+
+    return cached_folder(user_cache("onnx") / f"{digest[:16]}-{branches}",
+                         lambda staging: export_onnx(staging, weights=source, branches=branches, progress=progress),
+                         (EXEMPLAR_FILE, SEARCH_FILE, MANIFEST_NAME), made_from_these_weights)
 
 
 def onnx_weights(weights: str | Path | None, branches: str = "both", snet_weights=None, backbone=None):
@@ -188,7 +153,8 @@ def export_onnx(out_dir: str | Path, weights: str | Path | None = None, branches
     names = [name for name in BRANCH_ORDER if name in net.branches()]
     # In the order the Exemplar wrapper returns them: appearance, then semantic and its attention.
     exemplar_outputs = [kernel_name(n) for n in names] + (list(ATTENTION_OUTPUTS) if "semantic" in names else [])
-    search_inputs = [SEARCH_INPUT] + [kernel_name(n) for n in names]
+    crop_inputs = [SEARCH_INPUT] + ([SEMANTIC_SEARCH_INPUT] if len(names) == 2 else [])
+    search_inputs = crop_inputs + [kernel_name(n) for n in names]
     search_outputs = [map_name(n) for n in names]
     exemplar_module, search_module = _wrappers(net)
 
@@ -197,15 +163,21 @@ def export_onnx(out_dir: str | Path, weights: str | Path | None = None, branches
     generator = torch.Generator().manual_seed(0)
     context = torch.randint(0, 256, (2, CROP_SIZE, CROP_SIZE, 3), dtype=torch.uint8, generator=generator)
     search = torch.randint(0, 256, (6, CROP_SIZE, CROP_SIZE, 3), dtype=torch.uint8, generator=generator)
+    # the S-Net's crops with a size of their own (2 per target, neither M nor N), so they stay their own symbol
+    semantic_search = search[:4].clone()
     with torch.no_grad():
         kernels = exemplar_module(context)[:len(names)]
     targets = Dim("targets", min=1, max=4096)
     crops = Dim("crops", min=1, max=4096)
+    semantic_crops = Dim("semantic_crops", min=1, max=4096)
+    crop_args = (search, semantic_search)[:len(crop_inputs)]
+    crop_shapes = ({0: crops}, {0: semantic_crops})[:len(crop_inputs)]
     jobs = [
         (exemplar_module, (context,), EXEMPLAR_FILE, [EXEMPLAR_INPUT], exemplar_outputs,
          {"context_crops": {0: targets}}),
-        (search_module, (search, *kernels), SEARCH_FILE, search_inputs, search_outputs,
-         {"search_crops": {0: crops}, "kernels": tuple({0: targets} for _ in names)}),
+        (search_module, (*crop_args, *kernels), SEARCH_FILE, search_inputs, search_outputs,
+         {"search_crops": crop_shapes[0],
+          "crops_then_kernels": (*crop_shapes[1:], *({0: targets} for _ in names))}),
     ]
     # "torchvision is not installed. Skipping torchvision::nms": the exporter's, about ops we do not use
     registration_log = logging.getLogger("torch.onnx._internal.exporter._registration")

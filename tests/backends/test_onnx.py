@@ -29,6 +29,7 @@ import pytest
 from sasiam.cli import main
 from sasiam.data.sequences import open_sequence
 from sasiam.errors import CheckpointError
+from sasiam.files import FOLDER_DIGESTS, file_sha256
 from sasiam.backends.onnx import DEFAULT_OPSET, MANIFEST_NAME, OnnxBackend, kernel_name
 from sasiam.backends.torch import TorchBackend, crops_to_tensor, load_network
 from sasiam.integrations import onnx_export
@@ -79,7 +80,8 @@ def test_cli_writes_both_graphs_and_a_manifest_and_reports_the_difference(export
     assert manifest["branches"] == ["appearance", "semantic"] and manifest["lam"] == pytest.approx(net_lam)
     assert manifest["source_sha256"] == hashlib.sha256(weights.read_bytes()).hexdigest()
     assert manifest["sasiam_version"] and manifest["opset"] == DEFAULT_OPSET == onnx_export.DEFAULT_OPSET
-    assert manifest["search_inputs"] == ["search_crops", "appearance_kernels", "semantic_kernels"]
+    assert manifest["search_inputs"] == ["search_crops", "semantic_search_crops", "appearance_kernels",
+                                         "semantic_kernels"]
     for name in ("exemplar.onnx", "search.onnx"):
         model = onnx.load(str(out / name))
         onnx.checker.check_model(model)
@@ -113,6 +115,25 @@ def test_score_maps_match_torch_on_real_crops(backends, crossing):
                       - torch_backend.score_maps(torch_kernels, search[:3])).max() < TOLERANCE
     finally:
         onnx_backend.lam = torch_backend.lam = onnx_backend.manifest.lam
+
+
+def test_middle_scale_semantic_maps_match_torch(backends, crossing, exported):
+    """semantic_scales="middle" on the graphs: the S-Net input gets each target's middle crop, as in PyTorch."""
+    onnx_backend, torch_backend = backends
+    _, frames, boxes = crossing
+    context, search = tracker_crops(frames, boxes, last=3)  # 2 frames x 3 scales, scored as 2 targets
+    onnx_middle = OnnxBackend(exported[0], semantic_scales="middle")
+    torch_middle = TorchBackend(torch_backend.net, torch_backend.lam, semantic_scales="middle")
+    context = np.concatenate([context, context])
+    got = onnx_middle.branch_maps(onnx_middle.exemplar(context), search)
+    expected = torch_middle.branch_maps(torch_middle.exemplar(context), search)
+    for name in ("appearance", "semantic"):
+        assert got[name].shape == (6, 17, 17)
+        assert np.abs(got[name] - expected[name].numpy()).max() < TOLERANCE, name
+    np.testing.assert_array_equal(got["semantic"][0], got["semantic"][2])  # one map stands for the 3 scales
+    every = onnx_backend.branch_maps(onnx_backend.exemplar(context), search)
+    assert np.abs(every["semantic"][1] - got["semantic"][0]).max() < TOLERANCE
+    assert np.abs(every["semantic"][0] - got["semantic"][0]).max() > 100 * TOLERANCE  # a change, not a no-op
 
 
 def test_attention_outputs_match_torch(backends, crossing):
@@ -262,7 +283,7 @@ def test_a_checkpoint_is_exported_on_first_use_reused_and_redone_when_damaged(ex
 
     first = onnx_export.cached_export()
     assert len(exports) == 1 and first.parent == tmp_path / "cache" / "onnx"
-    digest = onnx_export.file_sha256(default_weights_path())
+    digest = file_sha256(default_weights_path())
     assert first.name == f"{digest[:16]}-both"
     assert not [p for p in first.parent.iterdir() if p.name.startswith(".")]  # no staging folder left behind
     boxes = run_tracker(SASiamTracker(backend="onnx"), frames[:4], truth[0])[0]  # the tracker finds it
@@ -275,7 +296,7 @@ def test_a_checkpoint_is_exported_on_first_use_reused_and_redone_when_damaged(ex
     for damage in (lambda: (cached / "search.onnx").write_bytes((cached / "search.onnx").read_bytes()[:1000]),
                    lambda: (cached / MANIFEST_NAME).write_text("{not json"),
                    lambda: (cached / "exemplar.onnx").unlink(),
-                   lambda: (cached / onnx_export.GRAPH_DIGESTS).unlink()):
+                   lambda: (cached / FOLDER_DIGESTS).unlink()):
         calls = len(exports)
         damage()
         assert onnx_export.cached_export() == cached and len(exports) == calls + 1
