@@ -34,9 +34,23 @@ from sasiam.tracking.tracker import SASiamTracker  # noqa: E402
 
 PATHS = {
     "torch-fp32": dict(precision="fp32"),
-    "torch-int8": dict(precision="int8"),
+    "torch-bf16": dict(precision="bf16"),
+    "torch-bf16-middle": dict(precision="bf16", semantic_scales="middle"),
     "onnxruntime-fp32": dict(backend="onnx"),
+    "onnxruntime-int8": dict(backend="onnx", precision="int8"),
+    "onnxruntime-int8-middle": dict(backend="onnx", precision="int8", semantic_scales="middle"),
 }
+
+
+class Csrt:
+    """OpenCV's CSRT behind the tracker's init/update, timed on the same frames as the reference."""
+
+    def init(self, frame, box):
+        self.tracker = cv2.TrackerCSRT.create()
+        self.tracker.init(frame, tuple(int(round(v)) for v in box))
+
+    def update(self, frame):
+        return self.tracker.update(frame)[1]
 
 
 def run_pass(tracker, frames, box):
@@ -56,6 +70,7 @@ def main() -> int:
     parser.add_argument("--warmup", type=int, default=5, help="updates before each measured pass")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--paths", default=",".join(PATHS), help="comma-separated names of PATHS")
     args = parser.parse_args()
 
     sequence = open_sequence(args.sequence)
@@ -65,10 +80,11 @@ def main() -> int:
 
     onnx_dir = cached_export()  # exported before the timing, not inside it
     results, reference = {}, None
-    for name, options in PATHS.items():
+    for name in ["opencv-csrt", *args.paths.split(",")]:
+        options = PATHS.get(name, {})
         if options.get("backend") == "onnx":
             options = dict(options, weights=onnx_dir)
-        tracker = SASiamTracker(**options)
+        tracker = Csrt() if name == "opencv-csrt" else SASiamTracker(**options)
         tracker.init(frames[0], box)
         for frame in frames[1: args.warmup + 1]:
             tracker.update(frame)
@@ -76,14 +92,14 @@ def main() -> int:
         for _ in range(args.repeats):
             boxes, times = run_pass(tracker, frames, box)
             medians.append(float(np.median(times)))
-        if reference is None:
+        if reference is None and name != "opencv-csrt":
             reference = boxes
-        overlap = float(np.mean([iou(a, b) for a, b in zip(boxes, reference)]))
+        overlap = float(np.mean([iou(a, b) for a, b in zip(boxes, reference)])) if reference is not None else None
         median = float(np.median(medians))
         results[name] = {"update_ms_median": 1000 * median, "update_ms_per_repeat": [1000 * m for m in medians],
                          "fps": 1.0 / median, "mean_iou_vs_torch_fp32": overlap}
-        print(f"{name:18s} {1000 * median:7.1f} ms/update  {1 / median:5.2f} fps  "
-              f"mean IoU vs torch-fp32 {overlap:.3f}", flush=True)
+        print(f"{name:24s} {1000 * median:7.1f} ms/update  {1 / median:6.2f} fps  "
+              f"mean IoU vs torch-fp32 {overlap if overlap is None else round(overlap, 3)}", flush=True)
     report = {"sequence": sequence.name, "frames": args.frames, "warmup": args.warmup, "repeats": args.repeats,
               "machine": machine_facts(), "paths": results,
               "command": " ".join(["scripts/bench_backends.py", *sys.argv[1:]])}

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
-from sasiam.backends.onnx import OnnxBackend
-from sasiam.backends.onnx_int8 import EARLY_SEMANTIC_LAYERS, quantization_info, quantize_search
+from sasiam.backends.onnx import OnnxBackend, quantization_info
+from sasiam.backends.onnx_int8 import EARLY_SEMANTIC_LAYERS, quantize_search
 from sasiam.integrations.onnx_export import cached_export
 from sasiam.tracking.calibration import calibration_crops, default_calibration
 

@@ -29,8 +29,16 @@ def _torch(**options) -> Backend:
 
 
 def _onnx(**options) -> Backend:
-    from .onnx import load
+    from .onnx import find_manifest, load
 
+    if options.get("precision") == "int8" and options.get("weights") is not None:
+        # int8: the export's search graph quantized (onnx_int8.py, cached), then run like any export
+        from .onnx_int8 import quantize_search
+
+        if options.get("calibration") is None:
+            raise InvalidOptionError("backend='onnx' precision='int8' needs calibration crops (calibration=...); "
+                                     "SASiamTracker passes the training split's by default")
+        options["weights"] = quantize_search(find_manifest(options["weights"]).parent, options.pop("calibration"))
     return load(**options)
 
 

@@ -54,6 +54,8 @@ BRANCH_ORDER = ("appearance", "semantic")
 EXEMPLAR_INPUT = "context_crops"
 SEARCH_INPUT = "search_crops"
 SEMANTIC_SEARCH_INPUT = "semantic_search_crops"
+# what `onnx_int8.quantize_search` records beside an int8 search graph
+QUANTIZATION_FILE = "quantization.json"
 ATTENTION_OUTPUTS = ("semantic_attention4", "semantic_attention5")
 INSTALL_HINT = "pip install 'sasiam[onnx]' (onnxruntime, onnx, onnxscript)"
 
@@ -110,6 +112,12 @@ class OnnxManifest:
         names = {f.name for f in dataclasses.fields(cls)}
         values = {k: tuple(v) if isinstance(v, list) else v for k, v in data.items() if k in names}
         return cls(**values)
+
+
+def quantization_info(folder: str | Path) -> dict | None:
+    """What `onnx_int8.quantize_search` recorded for an int8 export (None for an fp32 one)."""
+    path = Path(folder) / QUANTIZATION_FILE
+    return json.loads(path.read_text()) if path.is_file() else None
 
 
 def find_manifest(path: str | Path) -> Path:
@@ -174,8 +182,6 @@ class OnnxBackend:
         self.lam = float(self.manifest.lam)
         self.branches = self.manifest.branches
         self.untrained = tuple(self.manifest.untrained)
-        from .onnx_int8 import quantization_info
-
         self.quantization = quantization_info(self.folder)  # None: the fp32 graphs
         self.precision = "int8" if self.quantization else "fp32"
         # as TorchBackend.semantic_crops: the S-Net's map of each target's middle crop stands for its scales
@@ -246,16 +252,12 @@ def load(weights: str | Path | None = None, branches: str = "both", lam: float |
     if snet_weights is not None or backbone is not None:
         raise InvalidOptionError("backend='onnx': the S-Net is baked into the exported graphs; "
                                  "pass snet_weights/backbone to `sasiam export-onnx` instead")
-    if precision == "int8":
-        if calibration is None:
-            raise InvalidOptionError("backend='onnx' precision='int8' needs calibration crops (calibration=...); "
-                                     "SASiamTracker passes the training split's by default")
-        from .onnx_int8 import quantize_search
-
-        weights = quantize_search(find_manifest(weights).parent, calibration)
-    elif calibration is not None:
-        raise InvalidOptionError("calibration is for precision='int8'")
+    if calibration is not None:
+        raise InvalidOptionError("calibration is for precision='int8' (load_backend('onnx', ...) quantizes first)")
     backend = OnnxBackend(weights, semantic_scales=semantic_scales)
+    if precision == "int8" and backend.precision != "int8":
+        raise InvalidOptionError(f"{weights}: fp32 graphs; precision='int8' quantizes them first "
+                                 "(load_backend('onnx', precision='int8', calibration=...))")
     exported = "both" if len(backend.branches) == 2 else backend.branches[0]
     if branches != exported:
         raise InvalidOptionError(f"{weights}: exported with branches={exported!r}, not {branches!r}; pass "

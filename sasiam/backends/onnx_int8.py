@@ -46,7 +46,6 @@ KEEP_FP32_DEPTHWISE = "depthwise"
 EARLY_SEMANTIC_LAYERS = ("net.semantic.backbone._bn0",
                          *(f"net.semantic.backbone._blocks.{block}" for block in range(4)))
 VNNI_FLAGS = ("avx512_vnni", "avx_vnni", "amx_int8")
-QUANTIZATION_FILE = "quantization.json"
 CALIBRATION_BATCH_FRAMES = 1
 
 
@@ -149,7 +148,7 @@ def quantize_search(export: str | Path, calibration: Calibration, trunks: Sequen
     import onnx
     from onnxruntime.quantization import CalibrationMethod, QuantFormat, QuantType, quantize_static
 
-    from .onnx import MANIFEST_NAME, SEARCH_INPUT, SEMANTIC_SEARCH_INPUT, OnnxManifest, session_options
+    from .onnx import MANIFEST_NAME, QUANTIZATION_FILE, SEARCH_INPUT, SEMANTIC_SEARCH_INPUT, OnnxManifest, session_options
 
     source = Path(export)
     manifest = OnnxManifest.read(source / MANIFEST_NAME)
@@ -189,9 +188,3 @@ def quantize_search(export: str | Path, calibration: Calibration, trunks: Sequen
 
     return cached_folder(folder, build, (manifest.exemplar_file, manifest.search_file, MANIFEST_NAME,
                                          QUANTIZATION_FILE))
-
-
-def quantization_info(folder: str | Path) -> dict | None:
-    """What `quantize_search` recorded for an int8 export (None for an fp32 one)."""
-    path = Path(folder) / QUANTIZATION_FILE
-    return json.loads(path.read_text()) if path.is_file() else None

@@ -11,6 +11,7 @@ import pytest
 from conftest import shared_sequence
 from sasiam.backends.base import Calibration
 from sasiam.backends import onnx_int8
+from sasiam.backends.onnx import QUANTIZATION_FILE
 from sasiam.data.sequences import open_sequence
 from sasiam.integrations.onnx_export import cached_export
 from sasiam.tracking.calibration import calibration_crops
@@ -53,7 +54,7 @@ def test_int8_boxes_stay_near_fp32_on_real_frames(setup):
 
 def test_what_is_quantized_and_what_stays_fp32(setup):
     _, _, folder, _, _ = setup
-    info = json.loads((folder / onnx_int8.QUANTIZATION_FILE).read_text())
+    info = json.loads((folder / QUANTIZATION_FILE).read_text())
     kept = info["kept_fp32"]
     assert sum("correlation" in why for why in kept.values()) == 2  # one per branch: run-time kernels
     assert any("_blocks.3." in why for why in kept.values()) and any("_bn0" in why for why in kept.values())
