@@ -19,7 +19,7 @@ from __future__ import annotations
 from typing import Callable
 
 from ..errors import InvalidOptionError
-from .base import AUTO, PRECISIONS, Backend, Calibration, auto_precision, check_lam, check_precision, cpu_flags
+from .base import AUTO, PRECISIONS, SEMANTIC_SCALES, Backend, Calibration, auto_precision, check_lam, check_precision, cpu_flags
 
 
 def _torch(**options) -> Backend:
@@ -66,4 +66,4 @@ def load_backend(kind: str, **options) -> Backend:
 
 
 __all__ = ["BACKENDS", "load_backend", "Backend", "Calibration", "check_lam", "check_precision", "auto_precision",
-           "cpu_flags", "PRECISIONS", "AUTO"]
+           "cpu_flags", "PRECISIONS", "AUTO", "SEMANTIC_SCALES"]

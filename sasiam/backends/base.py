@@ -78,6 +78,15 @@ def check_semantic_scales(semantic_scales: str, both_branches: bool) -> str:
     return semantic_scales
 
 
+def semantic_crops(crops, targets: int, semantic_scales: str):
+    """The search crops the S-Net sees (numpy or torch, target after target, their scales consecutive): all,
+    or each target's middle scale ("middle")."""
+    if semantic_scales == "all":
+        return crops
+    scales = len(crops) // targets
+    return crops[scales // 2::scales]
+
+
 def cpu_flags() -> set[str]:
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():

@@ -39,7 +39,7 @@ import numpy as np
 
 from .. import __version__
 from ..errors import CheckpointError, InvalidOptionError, SASiamError
-from .base import check_lam, check_semantic_scales
+from .base import check_lam, check_semantic_scales, semantic_crops
 
 MANIFEST_NAME = "sasiam_onnx.json"
 EXEMPLAR_FILE = "exemplar.onnx"
@@ -212,9 +212,8 @@ class OnnxBackend:
         if targets == 0 or len(crops) % targets:
             raise ValueError(f"{len(crops)} search crops cannot be split among {targets} kernels")
         feed = {SEARCH_INPUT: crops}
-        scales = len(crops) // targets
         if SEMANTIC_SEARCH_INPUT in self.manifest.search_inputs:
-            feed[SEMANTIC_SEARCH_INPUT] = crops if self.semantic_scales == "all" else crops[scales // 2::scales]
+            feed[SEMANTIC_SEARCH_INPUT] = semantic_crops(crops, targets, self.semantic_scales)
         feed.update({name: np.ascontiguousarray(kernels[name], dtype=np.float32)
                      for name in self.manifest.kernel_names})
         outputs = self.search_session.run(list(self.manifest.map_names), feed)

@@ -46,7 +46,6 @@ KEEP_FP32_DEPTHWISE = "depthwise"
 EARLY_SEMANTIC_LAYERS = ("net.semantic.backbone._bn0",
                          *(f"net.semantic.backbone._blocks.{block}" for block in range(4)))
 VNNI_FLAGS = ("avx512_vnni", "avx_vnni", "amx_int8")
-CALIBRATION_BATCH_FRAMES = 1
 
 
 def name_scopes(node) -> list[str]:
@@ -55,6 +54,10 @@ def name_scopes(node) -> list[str]:
         if prop.key == "pkg.torch.onnx.name_scopes":
             return [part.strip("'\" ") for part in prop.value.strip("[]").split(",")]
     return []
+
+
+def _under(module: str, prefix: str) -> bool:
+    return module == prefix or module.startswith(prefix + ".")
 
 
 def module_name(node) -> str:
@@ -88,29 +91,28 @@ def choose_convs(model, trunks: Sequence[str], keep_fp32: Sequence[str] = ()) ->
         if node.input[1] not in constants:
             kept[node.name] = "correlation: its weight is the run-time kernel input"
             continue
-        trunk = next((t for t in trunks if module.startswith(TRUNK_SCOPES[t] + ".") or module == TRUNK_SCOPES[t]),
-                     None)
+        trunk = next((t for t in trunks if _under(module, TRUNK_SCOPES[t])), None)
         if trunk is None:
             kept[node.name] = f"{module or 'unknown module'}: not a quantized trunk"
             continue
         if KEEP_FP32_DEPTHWISE in keep_fp32 and trunk == "semantic" and groups_of[node.name] > 1:
             kept[node.name] = f"{module}: depthwise (keep_fp32='depthwise')"
             continue
-        if any(module == name or module.startswith(name + ".") for name in keep_fp32):
+        if any(_under(module, name) for name in keep_fp32):
             kept[node.name] = f"{module}: keep_fp32"
             continue
         quantized.append(node.name)
     return ConvChoice(tuple(quantized), kept)
 
 
-def calibration_feeds(exemplar_session, crops: np.ndarray, input_names: Sequence[str],
+def calibration_feeds(exemplar_session, exemplar_input: str, crops: np.ndarray, input_names: Sequence[str],
                       kernel_names: Sequence[str]) -> Iterator[dict[str, np.ndarray]]:
     """The search graph's inputs for each calibration frame: its three scale crops and the kernels of its
     middle crop (the crop the exemplar sees on a first frame)."""
     scales = 3
     for start in range(0, len(crops) - scales + 1, scales):
         frame_crops = np.ascontiguousarray(crops[start:start + scales])
-        kernels = exemplar_session.run(list(kernel_names), {"context_crops": frame_crops[1:2]})
+        kernels = exemplar_session.run(list(kernel_names), {exemplar_input: frame_crops[1:2]})
         feed = {name: frame_crops for name in input_names}
         feed.update(zip(kernel_names, kernels))
         yield feed
@@ -167,7 +169,7 @@ def quantize_search(export: str | Path, calibration: Calibration, trunks: Sequen
         exemplar = ort.InferenceSession(str(source / manifest.exemplar_file), session_options(),
                                         providers=["CPUExecutionProvider"])
         inputs = [name for name in (SEARCH_INPUT, SEMANTIC_SEARCH_INPUT) if name in manifest.search_inputs]
-        reader = _reader(calibration_feeds(exemplar, crops, inputs, manifest.kernel_names))
+        reader = _reader(calibration_feeds(exemplar, manifest.exemplar_input, crops, inputs, manifest.kernel_names))
         with tempfile.TemporaryDirectory() as scratch:  # the calibrator's augmented model goes there
             quantize_static(source / manifest.search_file, staging / manifest.search_file, reader,
                             quant_format=QuantFormat.QDQ, op_types_to_quantize=["Conv"], per_channel=True,

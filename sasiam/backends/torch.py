@@ -26,7 +26,7 @@ from ..errors import InvalidOptionError
 from ..models.factory import build_network, network_from_checkpoint
 from ..models.sasiam_net import SASiamNet
 from ..weights import default_weights_path
-from .base import Calibration, check_lam, check_precision, check_semantic_scales
+from .base import Calibration, check_lam, check_precision, check_semantic_scales, semantic_crops
 from .cuda_graphs import Capture, StaticShapeGraphs, cuda_capture
 from .int8 import quantize_network
 
@@ -144,10 +144,7 @@ class TorchBackend:
 
     def semantic_crops(self, x: torch.Tensor, targets: int = 1) -> torch.Tensor:
         """The search crops the S-Net sees: all, or each target's middle scale (semantic_scales="middle")."""
-        if self.semantic_scales == "all":
-            return x
-        scales = len(x) // targets
-        return x[scales // 2::scales]
+        return semantic_crops(x, targets, self.semantic_scales)
 
     @torch.no_grad()
     def semantic_trunk(self, x: torch.Tensor, targets: int = 1) -> tuple[torch.Tensor, torch.Tensor] | None:

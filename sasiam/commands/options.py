@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import get_args
 
-from ..backends import BACKENDS
+from ..backends import BACKENDS, SEMANTIC_SCALES
 from ..config import PRECISION_CHOICES, Backbone, Branches
 from ..data.datasets import DATASET_KINDS
 from ..tracking.options import TrackerOptions, tracker_from_options
@@ -30,7 +30,7 @@ TRACKER_ARGUMENTS: dict[str, dict] = {
                     help="onnx: ONNX Runtime (1.8x faster than torch fp32 on a 2-core AVX2 CPU, same boxes; see "
                          "docs/bench) on --weights DIR from `sasiam export-onnx`, or on a checkpoint's export made "
                          "into the user cache on first use; ensemble: the maps of --weights A+B averaged"),
-    "semantic_scales": dict(choices=("all", "middle"),
+    "semantic_scales": dict(choices=SEMANTIC_SCALES,
                             help="middle: the S-Net on the middle scale's crop only, its map shared by the three "
                                  "scales (the A-Net picks the scale); a third of the S-Net's work, costs 0.038 test AUC (docs/bench)"),
 }

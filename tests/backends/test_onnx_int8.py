@@ -25,11 +25,11 @@ FRAMES = 25
 def setup(tmp_path_factory):
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("SASIAM_CACHE", str(tmp_path_factory.mktemp("cache")))
+        sequence = open_sequence(shared_sequence("Crossing"))  # skips with its reason before any export
         export = cached_export()
         crops, _ = calibration_crops(frames_per_sequence=1)  # one frame per training sequence: enough to test
         calibration = Calibration.of_crops(crops)
         folder = onnx_int8.quantize_search(export, calibration)
-        sequence = open_sequence(shared_sequence("Crossing"))
         frames = list(itertools.islice(sequence.frames(), FRAMES))
         yield export, calibration, folder, frames, sequence.groundtruth[:FRAMES]
 
