@@ -20,7 +20,8 @@ kernels sum pairs of products in int16 and can saturate, so weights get 7 bits t
 ONNX Runtime's documented remedy; the same reason as int8.py's WEIGHT_QMAX).
 
 The quantized export lives in the user cache (`user_cache("onnx-int8")`), keyed by the fp32 search graph's
-SHA-256, the calibration's source and the settings, so only the first int8 tracker pays (~1 min here).
+SHA-256, the calibration's source and the settings, so only the first int8 tracker pays (16-20 s here,
+calibration included).
 """
 from __future__ import annotations
 
