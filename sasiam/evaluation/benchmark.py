@@ -96,8 +96,9 @@ def _as_sequence(item: Sequence | Path | str) -> Sequence:
 
 
 def run_job(spec_text: str, sequence: Sequence | Path | str, out_dir: str,
-            threads: int = 0) -> tuple[str, str, str | None]:
-    """One tracker on one sequence. Never raises: a failure is written beside the results."""
+            threads: int = 0, folder: str | None = None) -> tuple[str, str, str | None]:
+    """One tracker on one sequence, its results under `folder` (default: the spec's name). Never raises:
+    a failure is written beside the results."""
     from ..evaluation.otb import run_one_pass
 
     if threads:
@@ -105,10 +106,11 @@ def run_job(spec_text: str, sequence: Sequence | Path | str, out_dir: str,
 
         torch.set_num_threads(threads)
     spec = parse_tracker_spec(spec_text)
+    folder = folder or spec.name
     out = Path(out_dir)
     name = sequence.name if isinstance(sequence, Sequence) else Path(sequence).name
-    boxes_path = result_path(out, spec.name, name)
-    error_path = result_path(out, spec.name, name, ".error")
+    boxes_path = result_path(out, folder, name)
+    error_path = result_path(out, folder, name, ".error")
     boxes_path.parent.mkdir(parents=True, exist_ok=True)
     try:
         result = run_one_pass(build_tracker(spec), _as_sequence(sequence))
@@ -117,17 +119,19 @@ def run_job(spec_text: str, sequence: Sequence | Path | str, out_dir: str,
     except Exception as error:  # noqa: BLE001 - one sequence's failure must not lose the others
         error_path.write_text(f"{type(error).__name__}: {error}\n\n{traceback.format_exc()}")
         boxes_path.unlink(missing_ok=True)
-        return spec.name, name, f"{type(error).__name__}: {error}"
+        return folder, name, f"{type(error).__name__}: {error}"
     np.savetxt(boxes_path, result.boxes, fmt="%.3f", delimiter=",")
-    np.savetxt(result_path(out, spec.name, name, "_time.txt"), result.times, fmt="%.6f")
+    np.savetxt(result_path(out, folder, name, "_time.txt"), result.times, fmt="%.6f")
     error_path.unlink(missing_ok=True)
-    return spec.name, name, None
+    return folder, name, None
 
 
 def run_benchmark(specs: list[str], sequences: list[Sequence | Path], out_dir: Path, workers: int = 1,
-                  rerun: bool = False, progress: bool = True, shard: Shard | None = None
-                  ) -> list[tuple[str, str, str | None]]:
+                  rerun: bool = False, progress: bool = True, shard: Shard | None = None,
+                  names: list[str] | None = None) -> list[tuple[str, str, str | None]]:
     """Run every tracker on every sequence that has no saved result yet (all of them with rerun).
+
+    names: each spec's result folder (default: the spec's `TrackerSpec.name`).
 
     shard: this rank's place under torchrun (default: RANK / WORLD_SIZE from the
     environment, without waiting for the other ranks).
@@ -135,24 +139,24 @@ def run_benchmark(specs: list[str], sequences: list[Sequence | Path], out_dir: P
     shard = shard or Shard.from_environment()
     sequences = [_as_sequence(s) for s in sequences]
     jobs = []
-    for spec_text in specs:
-        name = parse_tracker_spec(spec_text).name
+    for spec_text, name in zip(specs, result_folders(specs, names)):
         for sequence in sequences:
             if rerun or not result_path(out_dir, name, sequence.name).is_file():
-                jobs.append((spec_text, sequence, str(out_dir)))
+                jobs.append((spec_text, sequence, str(out_dir), name))
     jobs = jobs[shard.rank::shard.world]  # under torchrun each rank takes its share
     shard.barrier()  # every rank has listed its jobs before any rank writes a result
     outcomes = []
     bar = tqdm(total=len(jobs), desc="evaluating" if shard.world == 1 else f"rank {shard.rank}/{shard.world}",
                unit="run", disable=not progress)
     if workers <= 1:
-        for job in jobs:
-            outcomes.append(run_job(*job))
+        for spec_text, sequence, out, name in jobs:
+            outcomes.append(run_job(spec_text, sequence, out, folder=name))
             bar.update(1)
     else:
         threads = max(1, (os.cpu_count() or 1) // workers)
         with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
-            futures = [pool.submit(run_job, *job, threads) for job in jobs]
+            futures = [pool.submit(run_job, spec_text, sequence, out, threads, name)
+                       for spec_text, sequence, out, name in jobs]
             for future in as_completed(futures):
                 outcomes.append(future.result())
                 bar.update(1)
@@ -171,17 +175,26 @@ def attribute_entry(scores: list) -> dict:
             "success_curve": overall.success_curve.tolist()}
 
 
+def result_folders(specs: list[str], names: list[str] | None = None) -> list[str]:
+    """Each spec's result folder: `names` where given, else the spec's `TrackerSpec.name`."""
+    if names is None:
+        return [parse_tracker_spec(spec).name for spec in specs]
+    if len(names) != len(specs) or len(set(names)) != len(names):
+        raise SASiamError(f"{len(names)} result folders for {len(specs)} trackers: give one distinct name per tracker")
+    return list(names)
+
+
 def score_results(specs: list[str], sequences: list[Sequence | Path], out_dir: Path,
-                  labels: list[str] | None = None) -> dict:
-    """report.json's content, from the saved result files only; keyed by result folder name, each
-    entry with its spec and the label legends and tables show (default: `default_labels(specs)`)."""
+                  labels: list[str] | None = None, names: list[str] | None = None) -> dict:
+    """report.json's content, from the saved result files only; keyed by result folder name (`names`, else
+    each spec's name), each entry with its spec and the label legends and tables show (default:
+    `default_labels(specs)`)."""
     if labels is not None and len(labels) != len(specs):
         raise SASiamError(f"{len(labels)} labels for {len(specs)} trackers: give one label per tracker, in order")
     labels = list(labels) if labels is not None else default_labels(specs)
     report: dict = {}
     sequences = [_as_sequence(s) for s in sequences]  # opened once, scored per tracker
-    for spec_text, label in zip(specs, labels):
-        name = parse_tracker_spec(spec_text).name
+    for spec_text, label, name in zip(specs, labels, result_folders(specs, names)):
         per_sequence, scores, failed, by_attribute = {}, [], {}, {}
         frames, seconds = 0, 0.0
         for sequence in sequences:

@@ -7,6 +7,8 @@ stayed at 0.47 validation AUC while its loss fell.
     sasiam train semantic   --settings crops_v2 --run-dir runs/semantic_v2   --cache-dir runs/cache
 
 The data: sasiam/training/settings/_shared_data.py."""
+from dataclasses import replace
+
 from sasiam.training.config import TrainConfig
 from sasiam.training.settings._shared_data import DATA, SPLIT, VAL_ROOT  # noqa: F401 (read by `sasiam train`)
 
@@ -30,3 +32,8 @@ SEMANTIC = TrainConfig(
     branch="semantic", epochs=5, pairs_per_epoch=8000, lr_drop_epoch=4, momentum=0.9, workers=0,
     bf16=True, val_precision="bf16",
 )
+
+# Both branches through one loss on the combined map (the paper's rejected alternative, Sec. 4.3, which it
+# trains "without multilevel features or attention"): the A-Net's budget and recipe, for `sasiam ablate`'s
+# separate-vs-joint row. The S-Net runs on every pair (no feature cache), so this costs several A-Net runs.
+JOINT = replace(APPEARANCE, branch="joint", multilevel=False, attention=False)
