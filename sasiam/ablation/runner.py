@@ -125,12 +125,7 @@ def row_weights(row: Row, runs: Path, lam: float) -> str:
     sources = f"{paths[0]} + {paths[1]}"
     if not out.is_file() or load_checkpoint(out).info.get("ablation_sources") != sources:
         out.parent.mkdir(parents=True, exist_ok=True)
-        assemble(paths[0], paths[1], out, lam=lam)
-        checkpoint = load_checkpoint(out)
-        from ..checkpoint import save_checkpoint
-
-        save_checkpoint(out, checkpoint.tensors, checkpoint.model_config, lam=lam, trained=checkpoint.trained,
-                        info={**checkpoint.info, "ablation_sources": sources})
+        assemble(paths[0], paths[1], out, lam=lam, info={"ablation_sources": sources})
     return str(out)
 
 

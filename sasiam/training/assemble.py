@@ -17,7 +17,8 @@ LAMBDA_GRID = (0.1, 0.3, 0.5, 0.7, 0.9)
 
 
 def assemble(appearance_path: str | Path, semantic_path: str | Path, out: str | Path, lam: float = DEFAULT_LAMBDA,
-             half: bool = False) -> Path:
+             half: bool = False, info: dict[str, str] | None = None) -> Path:
+    """One checkpoint of both branches; `info` adds entries to its metadata."""
     appearance = load_checkpoint(appearance_path)
     semantic = load_checkpoint(semantic_path)
     if "appearance" not in appearance.branches:
@@ -28,7 +29,7 @@ def assemble(appearance_path: str | Path, semantic_path: str | Path, out: str | 
     tensors.update({k: v for k, v in semantic.tensors.items() if k.startswith("semantic.")})
     info = {"appearance_from": Path(appearance_path).name, "semantic_from": Path(semantic_path).name,
             **{f"appearance_{k}": v for k, v in appearance.info.items()},
-            **{f"semantic_{k}": v for k, v in semantic.info.items()}}
+            **{f"semantic_{k}": v for k, v in semantic.info.items()}, **(info or {})}
     import torch
 
     return save_checkpoint(out, tensors, semantic.model_config, lam=lam,
