@@ -3,6 +3,7 @@ User errors print one line and exit with code 2."""
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 
 from . import __version__
@@ -43,6 +44,12 @@ def attach_negative_boxes(argv: list[str]) -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(attach_negative_boxes(sys.argv[1:] if argv is None else list(argv)))
+    notes = logging.getLogger("sasiam")  # the library's INFO notes (a cache built on first use) go to stderr
+    if not notes.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("sasiam: note: %(message)s"))
+        notes.addHandler(handler)
+        notes.setLevel(logging.INFO)
     try:
         return args.handler(args)
     except (SASiamError, FileNotFoundError, PermissionError, IsADirectoryError) as error:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import errno
 import hashlib
 import json
+import logging
 import os
 import shutil
 import tempfile
@@ -19,6 +20,8 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from .errors import OutputError, describe_os_error
+
+log = logging.getLogger("sasiam")
 
 
 def user_cache(kind: str) -> Path:
@@ -62,6 +65,8 @@ def cached_folder(folder: str | Path, build: Callable[[Path], None], files: Sequ
     if _intact_folder(folder, files, valid):
         return folder
     folder.parent.mkdir(parents=True, exist_ok=True)
+    # an export or a quantization takes about a minute: say why the first run waits (the CLI shows INFO)
+    log.info("first use: building %s into the user cache (once; later runs reuse it)", folder)
     staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}-", dir=folder.parent))
     try:
         build(staging)

@@ -27,19 +27,14 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from sasiam.backends.paths import PATHS as INFERENCE_PATHS  # noqa: E402
 from sasiam.data.sequences import open_sequence  # noqa: E402
 from sasiam.evaluation.speed import machine_facts  # noqa: E402
 from sasiam.tracking.geometry import iou  # noqa: E402
 from sasiam.tracking.tracker import SASiamTracker  # noqa: E402
 
-PATHS = {
-    "torch-fp32": dict(precision="fp32"),
-    "torch-bf16": dict(precision="bf16"),
-    "torch-bf16-middle": dict(precision="bf16", semantic_scales="middle"),
-    "onnxruntime-fp32": dict(backend="onnx"),
-    "onnxruntime-int8": dict(backend="onnx", precision="int8"),
-    "onnxruntime-int8-middle": dict(backend="onnx", precision="int8", semantic_scales="middle"),
-}
+# the inference paths `speed="fast"` ranks (their names, options and recorded checks: sasiam/backends/paths.py)
+PATHS = {path.name: path.options for path in INFERENCE_PATHS}
 
 
 class Csrt:

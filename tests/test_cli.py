@@ -35,6 +35,18 @@ def test_track_real_sequence_writes_a_box_per_frame_and_a_video(tmp_path, name):
     assert "fps" in result.stdout
 
 
+@pytest.mark.parametrize("speed", [None, "faithful"])
+def test_track_says_which_path_runs_and_defaults_to_the_fast_one(tmp_path, speed):
+    from sasiam.backends.paths import fastest
+    from sasiam.tracking.path_choice import machine_facts
+
+    sequence = cut_sequence("Crossing", tmp_path / "Crossing", 4)
+    result = run_cli("track", sequence, "--output", tmp_path / "boxes.txt", *(["--speed", speed] if speed else []))
+    assert result.returncode == 0, result.stderr
+    expected = "torch-fp32" if speed == "faithful" else fastest(machine_facts()).path.name
+    assert f"sasiam: path {expected} (speed='{speed or 'fast'}'" in result.stderr
+
+
 def test_track_a_video_file_with_an_explicit_box(tmp_path):
     from sasiam.data.demo_clip import make_demo_clip, write_demo_clip
 
@@ -66,7 +78,7 @@ def test_user_errors_are_one_line_and_exit_2(tmp_path, make_args, message):
     args = [a if a != tmp_path else tmp_path / "empty" for a in make_args(tmp_path)]
     result = run_cli(*args, "--quiet")
     assert result.returncode == 2
-    lines = [line for line in result.stderr.splitlines() if line.strip() and not line.startswith("WARNING")]
+    lines = [line for line in result.stderr.splitlines() if line.strip() and not line.startswith(("WARNING", "sasiam: note: "))]
     assert len(lines) == 1 and "Traceback" not in result.stderr, result.stderr
     assert message in lines[0]
 
@@ -267,7 +279,7 @@ def bad_checkpoint(tmp_path, kind):
 def assert_one_line_error(result, message):
     assert result.returncode == 2, result.stderr
     assert "Traceback" not in result.stderr, result.stderr
-    lines = [line for line in result.stderr.splitlines() if line.strip() and not line.startswith("WARNING")]
+    lines = [line for line in result.stderr.splitlines() if line.strip() and not line.startswith(("WARNING", "sasiam: note: "))]
     assert len(lines) == 1 and lines[0].startswith("sasiam: error: "), result.stderr
     assert message in lines[0], lines[0]
 

@@ -21,12 +21,11 @@ from typing import Callable, Protocol, Sequence
 import numpy as np
 
 from ..errors import InvalidOptionError
+from .paths import auto_precision  # re-exported: the rule lives with the paths (paths.py)
 
 PRECISIONS = ("fp32", "bf16", "int8")
 # "auto" picks one of PRECISIONS for the running CPU (`auto_precision`).
 AUTO = "auto"
-# CPU flags (Linux /proc/cpuinfo) that mean bf16 matrix arithmetic in hardware.
-NATIVE_BF16_FLAGS = ("avx512_bf16", "amx_bf16")
 
 
 class Backend(Protocol):
@@ -98,21 +97,10 @@ def cpu_flags() -> set[str]:
     return set()
 
 
-def auto_precision(flags: set[str] | None = None) -> str:
-    """bf16 where the CPU does bf16 in hardware (AVX-512 BF16 or AMX), else fp32.
-
-    Elsewhere bf16 is emulated by conversions and is no faster. int8 is left out:
-    it quantizes only the A-Net (see int8.py), and whether that pays off is for
-    `sasiam bench --precision int8` on a quiet machine to show.
-    """
-    flags = cpu_flags() if flags is None else flags
-    return "bf16" if any(flag in flags for flag in NATIVE_BF16_FLAGS) else "fp32"
-
-
 def check_precision(precision: str) -> str:
     """The precision to run: one of PRECISIONS, with "auto" resolved for this CPU."""
     if precision == AUTO:
-        return auto_precision()
+        return auto_precision(cpu_flags())
     if precision not in PRECISIONS:
         raise InvalidOptionError(f"precision must be one of {', '.join(PRECISIONS + (AUTO,))}, got {precision!r}")
     return precision

@@ -40,7 +40,7 @@ def command_ablate(args: argparse.Namespace) -> int:
     # torch, OpenCV, matplotlib: imported when the command runs, so that `sasiam --help` starts without them
     from ..ablation.report import write_markdown
     from ..ablation.runner import budget, evaluate_rows, shipped_lambda, train_model
-    from ..backends import auto_precision
+    from ..backends import check_precision
     from ..evaluation.speed import cpu_facts
     from ..training.experiments import load_split
 
@@ -51,7 +51,7 @@ def command_ablate(args: argparse.Namespace) -> int:
     if args.split not in split:
         raise SASiamError(f"--split {args.split!r}: the shipped split has no such part")
     check_writable(args.out / "report.md", "report")
-    precision = auto_precision() if args.precision == "auto" else args.precision
+    precision = check_precision(args.precision)
     models = [MODELS[name] for name in dict.fromkeys(name for row in rows for name in row.models)]
     if not args.no_train:
         for model in models:

@@ -35,5 +35,5 @@ def register(commands) -> None:
     demo.add_argument("--out-dir", type=Path, default=Path("demo_output"))
     demo.add_argument("--frames", type=int, default=120)
     demo.add_argument("--quiet", action="store_true")
-    add_tracker_options(demo)
+    add_tracker_options(demo, speed="fast")
     demo.set_defaults(handler=command_demo)

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import get_args
 
 from ..backends import BACKENDS, SEMANTIC_SCALES
+from ..backends.paths import SPEEDS
 from ..config import PRECISION_CHOICES, Backbone, Branches
 from ..data.datasets import DATASET_KINDS
 from ..tracking.options import TrackerOptions, tracker_from_options
@@ -25,14 +26,22 @@ TRACKER_ARGUMENTS: dict[str, dict] = {
     "precision": dict(choices=PRECISION_CHOICES,
                       help="bf16: autocast + channels-last (CPUs with AVX-512 BF16 / AMX); int8: quantized A-Net (torch) or "
                            "both trunks, S-Net stem and blocks 0-3 kept fp32 (--backend onnx); "
-                           "auto: bf16 where the CPU does it in hardware, else fp32"),
+                           "auto: bf16 where the CPU does it in hardware and its accuracy check passes, else fp32; "
+                           "default: what --speed picks"),
     "backend": dict(choices=tuple(BACKENDS),
                     help="onnx: ONNX Runtime (1.8x faster than torch fp32 on a 2-core AVX2 CPU, same boxes; see "
                          "docs/bench) on --weights DIR from `sasiam export-onnx`, or on a checkpoint's export made "
-                         "into the user cache on first use; ensemble: the maps of --weights A+B averaged"),
+                         "into the user cache on first use; ensemble: the maps of --weights A+B averaged; "
+                         "default: what --speed picks"),
     "semantic_scales": dict(choices=SEMANTIC_SCALES,
                             help="middle: the S-Net on the middle scale's crop only, its map shared by the three "
-                                 "scales (the A-Net picks the scale); a third of the S-Net's work, costs 0.038 test AUC (docs/bench)"),
+                                 "scales (the A-Net picks the scale); a third of the S-Net's work, costs 0.038 test AUC "
+                                 "(docs/bench); default: what --speed picks"),
+    "speed": dict(choices=SPEEDS,
+                  help="faithful: the paper's configuration (torch fp32, every scale through the S-Net); fast: the "
+                       "fastest path whose test AUC is within 0.01 of it and that runs fast on this machine "
+                       "(sasiam/backends/paths.py; e.g. ONNX Runtime int8). --backend, --precision and "
+                       "--semantic-scales, when given, replace the path's"),
 }
 assert set(TRACKER_ARGUMENTS) == {option.name for option in dataclasses.fields(TrackerOptions)}, "a flag per field"
 
@@ -61,13 +70,17 @@ def add_tracker_option(parser, name: str, **changes) -> None:
     parser.add_argument(f"--{name.replace('_', '-')}", **keywords)
 
 
-def add_tracker_options(parser: argparse.ArgumentParser) -> None:
+def add_tracker_options(parser: argparse.ArgumentParser, speed: str = DEFAULT_OPTIONS.speed) -> None:
+    """Every tracker flag; `speed` is the command's default path (a user's own video: "fast")."""
     group = parser.add_argument_group("tracker")
     for name in TRACKER_ARGUMENTS:
-        add_tracker_option(group, name)
+        add_tracker_option(group, name, **({"default": speed} if name == "speed" else {}))
 
 
 def tracker_from_args(args: argparse.Namespace):
     """The tracker that the flags of `add_tracker_options` ask for; its load warnings go to stderr."""
     options = TrackerOptions(**{name: getattr(args, name) for name in TRACKER_ARGUMENTS})
-    return tracker_from_options(options, warn=lambda text: print(f"WARNING: {text}", file=sys.stderr))
+    tracker = tracker_from_options(options, warn=lambda text: print(f"WARNING: {text}", file=sys.stderr))
+    if not getattr(args, "quiet", False):
+        print(f"sasiam: path {tracker.path} ({tracker.path_reason})", file=sys.stderr)
+    return tracker

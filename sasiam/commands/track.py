@@ -116,5 +116,5 @@ def register(commands) -> None:
                             "--realtime one frame_index,x,y,w,h line per tracked frame (frame_index from 0)")
     track.add_argument("--video", type=Path, help="write an annotated video here (.mp4 or .avi); live: tracked frames only")
     track.add_argument("--quiet", action="store_true", help="no progress bar")
-    add_tracker_options(track)
+    add_tracker_options(track, speed="fast")
     track.set_defaults(handler=command_track)

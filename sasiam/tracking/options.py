@@ -25,12 +25,13 @@ class TrackerOptions:
     branches: Branches = "both"
     lam: float | None = field(default=None, metadata={"from_text": float})
     weights: str | Path | None = None
-    precision: str = "fp32"
+    precision: str | None = None     # None: what `speed` picks (sasiam/backends/paths.py)
     backbone: Backbone | None = None
     device: str = "cpu"
     snet_weights: str | Path | None = None
-    backend: str = "torch"
-    semantic_scales: str = "all"
+    backend: str | None = None
+    semantic_scales: str | None = None
+    speed: str = "faithful"
 
 
 # option -> how a spec's text (`lam=0.5`) becomes its value: the text itself unless a field says otherwise

@@ -13,6 +13,9 @@ from typing import Sequence
 import numpy as np
 
 from ..backends import Backend, Calibration, check_lam, load_backend
+from ..backends.paths import SPEEDS
+from .path_choice import pick_path
+from ..errors import InvalidOptionError
 from ..config import DEFAULT_LAMBDA, Backbone, Branches, TrackerConfig
 from .calibration import calibration_for
 from .frames import as_bgr_uint8
@@ -34,17 +37,31 @@ class SASiamTracker:
     checkpoint / None, exported into the user cache on first use and reused after), built
     by `sasiam.backends.load_backend` from the other options. precision="int8"
     calibrates on `calibration` (default: crops of the training split, see calibration.py).
+
+    `speed` picks the inference path (backend, precision, semantic_scales; `sasiam/backends/paths.py`):
+    "faithful" (default) the paper's configuration, torch fp32 with every scale through the S-Net; "fast"
+    the fastest path whose recorded test-split AUC is within 0.01 of it and that runs fast here. An option
+    given explicitly replaces the path's. `path` names the path that runs, `path_reason` says why.
     """
 
     def __init__(self, weights: str | Path | None = None, branches: Branches = "both", lam: float | None = None,
                  device: str = "cpu", config: TrackerConfig | None = None, snet_weights: str | Path | None = None,
-                 backbone: Backbone | None = None, precision: str = "fp32", backend: Backend | str = "torch",
-                 calibration: Calibration | None = None, semantic_scales: str = "all") -> None:
+                 backbone: Backbone | None = None, precision: str | None = None, backend: Backend | str | None = None,
+                 calibration: Calibration | None = None, semantic_scales: str | None = None,
+                 speed: str = "faithful") -> None:
         config = config or TrackerConfig()
+        if speed not in SPEEDS:
+            raise InvalidOptionError(f"speed must be one of {', '.join(map(repr, SPEEDS))}, got {speed!r}")
         self.branches = branches
-        self.precision = precision
         untrained: list[str] = []
-        if isinstance(backend, str):
+        if backend is None or isinstance(backend, str):
+            # the ONNX paths export the checkpoint with its own S-Net; anything else is torch's to load (or refuse)
+            exportable = (snet_weights is None and backbone is None
+                          and (weights is None or Path(weights).suffix == ".safetensors"))
+            chosen = pick_path(speed, device=device, weights=weights, exportable=exportable,
+                               given={"backend": backend, "precision": precision, "semantic_scales": semantic_scales})
+            backend, precision, semantic_scales = chosen.backend, chosen.precision, chosen.semantic_scales
+            self.path, self.path_reason = chosen.name, chosen.reason
             if backend == "onnx":
                 from ..integrations.onnx_export import onnx_weights
 
@@ -54,8 +71,11 @@ class SASiamTracker:
                                    calibration=calibration_for(precision, calibration), default_lam=config.lam,
                                    semantic_scales=semantic_scales)
             untrained = list(backend.untrained)
-        elif lam is not None:
-            backend.lam = check_lam(lam)
+        else:
+            self.path, self.path_reason = type(backend).__name__, "a backend object given by the caller"
+            if lam is not None:
+                backend.lam = check_lam(lam)
+        self.precision = precision or "fp32"
         self.backend = backend
         self.untrained_branches = untrained
         if untrained:

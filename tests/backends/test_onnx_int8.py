@@ -81,3 +81,19 @@ def test_the_quantized_export_is_cached_and_redone_when_damaged(setup, monkeypat
     assert onnx_int8.quantize_search(export, calibration) == folder and len(calls) == 1  # redone
     other = Calibration.of_crops(np.zeros((3, 255, 255, 3), np.uint8))
     assert onnx_int8.quantize_search(export, other) != folder  # other crops: another cache entry
+
+
+def test_speed_fast_runs_the_path_the_rule_picks_here(setup):
+    """`speed="fast"` builds the path `paths.fastest` names for this machine, and it tracks like that path
+    asked for by its options (the given calibration: the quantized graph of `setup`, from the cache)."""
+    from sasiam.backends.paths import PATHS_BY_NAME, fastest
+    from sasiam.tracking.path_choice import machine_facts
+
+    _, calibration, _, frames, truth = setup
+    expected = fastest(machine_facts()).path
+    tracker = SASiamTracker(speed="fast", calibration=calibration)
+    assert tracker.path == expected.name and tracker.path in PATHS_BY_NAME
+    assert expected.name in tracker.path_reason and tracker.precision == expected.precision
+    same = SASiamTracker(**expected.options, calibration=calibration)
+    assert type(tracker.backend) is type(same.backend) and tracker.backend.precision == same.backend.precision
+    np.testing.assert_allclose(track(tracker, frames[:8], truth[0]), track(same, frames[:8], truth[0]))

@@ -64,6 +64,13 @@ def test_api_misuse(tracker, clip):
         fresh.init(clip.frames[0], (0, 0, 0, 10))
     with pytest.raises(ValueError, match="lam"):
         sasiam.SASiamTracker(branches="appearance", lam=1.5)
+    with pytest.raises(ValueError, match="speed must be one of 'faithful', 'fast'"):
+        sasiam.SASiamTracker(speed="turbo")
+
+
+def test_the_default_is_the_paper_faithful_path_and_says_so(tracker):
+    assert (tracker.path, tracker.precision, type(tracker.backend).__name__) == ("torch-fp32", "fp32", "TorchBackend")
+    assert "faithful" in tracker.path_reason
 
 
 @pytest.mark.parametrize("branches, names", [("appearance", {"appearance"}), ("semantic", {"semantic"})])
