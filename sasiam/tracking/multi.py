@@ -24,7 +24,7 @@ from typing import Sequence
 
 import numpy as np
 
-from ..backends.base import concat_kernels
+from ..backends.base import concat_kernels, maps_and_scale_maps
 from ..config import Backbone, Branches, TrackerConfig
 from ..errors import InvalidBoxError
 from .frames import as_bgr_uint8
@@ -113,9 +113,10 @@ class MultiTargetTracker:
             return []
         frame = as_bgr_uint8(frame)
         crops = np.concatenate([self.policy.search_crops(frame, state) for state in self.states])
-        maps = self.backend.score_maps(self._kernels, crops)
+        maps, scale_maps = maps_and_scale_maps(self.backend, self._kernels, crops)
         scales = len(self.policy.scale_factors)
-        self.states = [self.policy.step(state, maps[i * scales:(i + 1) * scales], frame.shape)
+        self.states = [self.policy.step(state, maps[i * scales:(i + 1) * scales], frame.shape,
+                                        scale_maps=None if scale_maps is None else scale_maps[i * scales:(i + 1) * scales])
                        for i, state in enumerate(self.states)]
         return self.boxes
 

@@ -58,12 +58,13 @@ class SearchPolicy:
                          for factor in self.scale_factors])
 
     def step(self, state: TargetState, maps: np.ndarray, frame_shape: tuple[int, ...],
-             located: tuple[int, tuple[int, int], float] | None = None) -> TargetState:
+             located: tuple[int, tuple[int, int], float] | None = None,
+             scale_maps: np.ndarray | None = None) -> TargetState:
         """The new state from this target's per-scale maps (S x 17 x 17); `located` is `locate(maps)`
-        when the caller already has it (the stage bench times the two apart)."""
-        if not np.isfinite(maps).all():
+        when the caller already has it (the stage bench times the two apart); `scale_maps`: see `locate`."""
+        if not np.isfinite(maps).all() or (scale_maps is not None and not np.isfinite(scale_maps).all()):
             return self.hold(state, frame_shape)
-        return self.move(state, self.locate(maps) if located is None else located, frame_shape)
+        return self.move(state, self.locate(maps, scale_maps) if located is None else located, frame_shape)
 
     def move(self, state: TargetState, located: tuple[int, tuple[int, int], float],
              frame_shape: tuple[int, ...]) -> TargetState:
@@ -95,14 +96,26 @@ class SearchPolicy:
         center = np.clip(state.center, [0.0, 0.0], [float(width), float(height)])
         return TargetState(center, state.size.copy(), state.initial_size, state.fill, float("nan"))
 
-    def locate(self, maps: np.ndarray) -> tuple[int, tuple[int, int], float]:
-        """SiamFC's peak search: upsample, penalise scale change, pick the best scale, cosine window."""
-        config = self.config
-        size = config.upscaled_size
-        upsampled = np.stack([cv2.resize(m, (size, size), interpolation=cv2.INTER_CUBIC) for m in maps])
+    def upsampled(self, maps: np.ndarray) -> np.ndarray:
+        size = self.config.upscaled_size
+        return np.stack([cv2.resize(m, (size, size), interpolation=cv2.INTER_CUBIC) for m in maps])
+
+    def best_scale(self, upsampled: np.ndarray) -> int:
+        """The scale whose penalised upsampled map peaks highest."""
         penalised = upsampled * self.penalties[:, None, None]
-        scale_id = int(np.argmax(penalised.reshape(len(maps), -1).max(axis=1)))
-        response = penalised[scale_id]
+        return int(np.argmax(penalised.reshape(len(upsampled), -1).max(axis=1)))
+
+    def locate(self, maps: np.ndarray, scale_maps: np.ndarray | None = None) -> tuple[int, tuple[int, int], float]:
+        """SiamFC's peak search: upsample, penalise scale change, pick the best scale, cosine window.
+
+        `scale_maps` (same shape), when given, pick the scale in place of `maps`; the peak is still found on
+        `maps` at that scale. With semantic_scales="middle" they are the A-Net's maps: the semantic map is
+        one map shared by the three scales, and with it in the combined maps the scale penalty, which scales
+        the shared part too, keeps the middle scale (docs/bench)."""
+        config = self.config
+        upsampled = self.upsampled(maps)
+        scale_id = self.best_scale(upsampled if scale_maps is None else self.upsampled(scale_maps))
+        response = upsampled[scale_id] * self.penalties[scale_id]
         response = response - response.min()
         response = response / (response.sum() + 1e-16)
         response = (1 - config.window_influence) * response + config.window_influence * self.window

@@ -13,6 +13,7 @@ from typing import Sequence
 import numpy as np
 
 from ..backends import Backend, Calibration, check_lam, load_backend
+from ..backends.base import maps_and_scale_maps
 from ..backends.paths import SPEEDS
 from .path_choice import pick_path
 from ..errors import InvalidOptionError
@@ -144,6 +145,6 @@ class SASiamTracker:
         if self._kernels is None:
             raise RuntimeError("call init(frame, box) before update(frame)")
         frame = as_bgr_uint8(frame)
-        maps = self.backend.score_maps(self._kernels, self.policy.search_crops(frame, self.state))
-        self.state = self.policy.step(self.state, maps, frame.shape)
+        maps, scale_maps = maps_and_scale_maps(self.backend, self._kernels, self.policy.search_crops(frame, self.state))
+        self.state = self.policy.step(self.state, maps, frame.shape, scale_maps=scale_maps)
         return self.box

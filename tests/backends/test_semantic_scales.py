@@ -62,3 +62,15 @@ def test_semantic_scales_choices_and_specs(setup):
     with pytest.raises(InvalidOptionError, match="'all' or 'middle'"):
         TorchBackend(full.net, full.lam, semantic_scales="first")
     assert build_tracker(parse_tracker_spec("sasiam:semantic_scales=middle")).backend.semantic_scales == "middle"
+
+
+def test_in_middle_mode_the_appearance_maps_pick_the_scale(setup):
+    from sasiam.backends.base import maps_and_scale_maps
+
+    full, shared, tracker, frames = setup
+    crops = tracker.policy.search_crops(frames[1], tracker.state)
+    combined, scale_maps = maps_and_scale_maps(shared, tracker.kernels, crops)
+    np.testing.assert_allclose(combined, shared.score_maps(tracker.kernels, crops), atol=1e-5)
+    np.testing.assert_allclose(scale_maps, shared.branch_maps(tracker.kernels, crops)["appearance"].numpy())
+    every, none = maps_and_scale_maps(full, tracker.kernels, crops)
+    assert none is None and np.array_equal(every, full.score_maps(tracker.kernels, crops))
