@@ -6,6 +6,8 @@ the evaluation skips the (row, sequence) pairs whose boxes are saved (`evaluatio
 
     RUNS/<model>/            one training run per model (log.csv, <branch>_epoch_NNN.safetensors, ...)
     RUNS/weights/<row>.safetensors   a combined row's checkpoint (sasiam assemble)
+    OUT/models/<model>/      a finished model's config, log and kept weights (`keep_model`; committed, so
+                             that a fresh clone's run seeds RUNS from it instead of training: `seed_runs`)
     OUT/results/<row>/       boxes per test sequence; OUT/report.md, report.json (report.py)
 """
 from __future__ import annotations
@@ -71,14 +73,50 @@ def budget(model: Model, runs: Path) -> Budget:
         info = load_checkpoint(SHIPPED).info
         return Budget(config.epochs, int(info.get(f"{model.branch}_pairs_per_epoch", config.pairs_per_epoch)),
                       int(info[f"{model.branch}_epoch"]), _auc(info.get(f"{model.branch}_val_auc")), config.epochs)
-    rows = [row for row in read_log(runs / model.name)
-            if (runs / model.name / weights_name(model, int(row["epoch"]))).is_file()]
+    rows = read_log(runs / model.name)
     done = max((int(row["epoch"]) for row in rows), default=0)
     if done < config.epochs:
         return Budget(config.epochs, config.pairs_per_epoch, None, None, done)
     # the rule the shipped weights were picked by: the best validation AUC, the earliest of equals
     best = max(rows, key=lambda row: (_auc(row.get("val_auc")) or -1.0, -int(row["epoch"])))
+    if not (runs / model.name / weights_name(model, int(best["epoch"]))).is_file():  # the kept epoch's weights
+        return Budget(config.epochs, config.pairs_per_epoch, None, None, done)
     return Budget(config.epochs, config.pairs_per_epoch, int(best["epoch"]), _auc(best.get("val_auc")), done)
+
+
+KEPT_FILES = ("config.json", "log.csv")
+
+
+def keep_model(model: Model, runs: Path, kept: Path) -> Path:
+    """A finished model's record beside the report: config.json, log.csv and the kept epoch's weights
+    (kilobytes for a semantic model; the training states, megabytes each, stay in RUNS). Committed, it
+    spares the next run the training (`seed_runs`)."""
+    import shutil
+
+    epoch = budget(model, runs).epoch
+    if model.shipped or epoch is None:
+        raise SASiamError(f"ablation model {model.name} is not trained yet ({runs / model.name})")
+    target = kept / model.name
+    target.mkdir(parents=True, exist_ok=True)
+    for name in KEPT_FILES + (weights_name(model, epoch),):
+        if (runs / model.name / name).is_file():
+            shutil.copyfile(runs / model.name / name, target / name)
+    return target
+
+
+def seed_runs(kept: Path, runs: Path) -> list[str]:
+    """Copy each model record of `kept` that RUNS lacks a finished run of into RUNS; the names seeded."""
+    import shutil
+
+    seeded = []
+    for model in MODELS.values():
+        if model.shipped or not (kept / model.name).is_dir() or budget(model, runs).epoch is not None:
+            continue
+        if budget(model, kept).epoch is None:
+            continue  # an incomplete record: train as usual
+        shutil.copytree(kept / model.name, runs / model.name, dirs_exist_ok=True)
+        seeded.append(model.name)
+    return seeded
 
 
 def model_weights(model: Model, runs: Path) -> Path:

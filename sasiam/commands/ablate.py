@@ -39,7 +39,7 @@ def command_line(args: argparse.Namespace) -> str:
 def command_ablate(args: argparse.Namespace) -> int:
     # torch, OpenCV, matplotlib: imported when the command runs, so that `sasiam --help` starts without them
     from ..ablation.report import write_markdown
-    from ..ablation.runner import budget, evaluate_rows, shipped_lambda, train_model
+    from ..ablation.runner import budget, evaluate_rows, keep_model, seed_runs, shipped_lambda, train_model
     from ..backends import check_precision
     from ..evaluation.speed import cpu_facts
     from ..training.experiments import load_split
@@ -53,9 +53,15 @@ def command_ablate(args: argparse.Namespace) -> int:
     check_writable(args.out / "report.md", "report")
     precision = check_precision(args.precision)
     models = [MODELS[name] for name in dict.fromkeys(name for row in rows for name in row.models)]
+    kept = args.out / "models"
+    seeded = seed_runs(kept, args.runs)
+    if seeded and not args.quiet:
+        print(f"from {kept}, not trained again: {', '.join(seeded)}")
     if not args.no_train:
         for model in models:
             train_model(model, args.runs, args.cache_dir, progress=not args.quiet)
+            if not model.shipped:
+                keep_model(model, args.runs, kept)
     budgets = {model.name: budget(model, args.runs) for model in MODELS.values()}
     ready = [row for row in rows if all(budgets[name].epoch is not None for name in row.models)]
     for row in rows:
@@ -103,7 +109,9 @@ def register(commands) -> None:
                     "tables, with the paper's numbers and each row's training budget. Run it again to finish "
                     "what was cut: finished models and saved results are kept.")
     parser.add_argument("--data", type=Path, required=True, help="the shared sequences (OTB layout), e.g. ../shared/sequences")
-    parser.add_argument("--out", type=Path, default=Path("docs/ablations"), help="report.md, report.json, results/")
+    parser.add_argument("--out", type=Path, default=Path("docs/ablations"),
+                        help="report.md, report.json, results/, models/ (each finished model's log and kept weights, "
+                             "read back instead of training again)")
     parser.add_argument("--runs", type=Path, default=Path("runs/ablations"), help="one training run per model")
     parser.add_argument("--cache-dir", type=Path, default=Path("runs/cache"), help="curated crops and S-Net features")
     parser.add_argument("--rows", help=f"comma-separated subset of rows ({', '.join(ROW_KEYS)}); default: all")

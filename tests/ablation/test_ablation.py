@@ -119,3 +119,19 @@ def test_unknown_row_is_one_line_and_exit_code_2(capsys, tmp_path):
     assert main(["ablate", "--data", str(tmp_path), "--rows", "A1,B7", "--out", str(tmp_path / "o")]) == 2
     error = capsys.readouterr().err.strip()
     assert "unknown row 'B7'" in error and "\n" not in error
+
+
+def test_a_kept_model_record_seeds_a_fresh_runs_folder_without_training(tmp_path, monkeypatch):
+    import sasiam.training.experiments as experiments
+
+    monkeypatch.setattr(experiments, "run_training", lambda *a, **k: pytest.fail("trained again"))
+    _fake_run(tmp_path / "runs", "S1", 5, [0.30, 0.41, 0.45, 0.35, 0.38], "semantic")
+    (tmp_path / "runs" / "S1" / "config.json").write_text("{}")
+    record = runner.keep_model(MODELS["S1"], tmp_path / "runs", tmp_path / "kept")
+    assert sorted(p.name for p in record.iterdir()) == ["config.json", "log.csv", "semantic_epoch_003.safetensors"]
+    fresh = tmp_path / "fresh"
+    assert runner.seed_runs(tmp_path / "kept", fresh) == ["S1"]
+    assert runner.train_model(MODELS["S1"], fresh, tmp_path / "cache", progress=False).epoch == 3
+    assert runner.seed_runs(tmp_path / "kept", fresh) == []  # finished there now: nothing to copy
+    (fresh / "S1" / "semantic_epoch_003.safetensors").unlink()  # the kept epoch's weights lost: not finished
+    assert runner.budget(MODELS["S1"], fresh).epoch is None
