@@ -144,9 +144,12 @@ def train_model(model: Model, runs: Path, cache_dir: Path, progress: bool = True
     run_training(config, experiment.data, runs / model.name, cache_dir, split=split,
                  validation_root=experiment.val_root, resume=True, progress=progress)
     trained = budget(model, runs)
-    if trained.epoch is None:  # e.g. killed while validating the last epoch: its log row is missing
+    if trained.epoch is None and trained.done < trained.epochs:  # killed while validating the last epoch
         raise SASiamError(f"{runs / model.name}: {trained.done} of {trained.epochs} epochs logged after training; "
                           "delete the last state_epoch file and run again to redo that epoch")
+    if trained.epoch is None:
+        raise SASiamError(f"{runs / model.name}: every epoch is logged but the best one's weights file is missing; "
+                          "restore it, or delete the folder to train the model again")
     return trained
 
 

@@ -46,6 +46,8 @@ def _ensemble(**options) -> Backend:
     from .ensemble import EnsembleBackend
     from .torch import load
 
+    if options.get("semantic_scales") == "middle":  # its averaged maps have no A-Net maps to pick the scale on
+        raise InvalidOptionError("backend='ensemble' runs every scale through the S-Net: semantic_scales='all'")
     paths = [part for part in str(options.pop("weights", None) or "").split("+") if part]
     if len(paths) < 2:
         raise InvalidOptionError("backend='ensemble' averages the maps of two or more checkpoints: "

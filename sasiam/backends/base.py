@@ -87,14 +87,13 @@ def semantic_crops(crops, targets: int, semantic_scales: str):
 
 
 def maps_and_scale_maps(backend, kernels, search_crops: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
-    """The combined maps, and the maps the scale is picked on (`SearchPolicy.locate`): None (the combined
-    ones, as in SiamFC and the paper) unless the backend runs semantic_scales="middle", where the A-Net's
-    pick it, since the one semantic map every scale shares carries no scale."""
-    if getattr(backend, "semantic_scales", "all") != "middle":
-        return backend.score_maps(kernels, search_crops), None
-    maps = {name: m.cpu().numpy() if hasattr(m, "cpu") else np.asarray(m)  # torch tensors or numpy arrays
-            for name, m in backend.branch_maps(kernels, search_crops).items()}
-    return backend.lam * maps["appearance"] + (1 - backend.lam) * maps["semantic"], maps["appearance"]
+    """The combined maps, and the maps the scale is picked on (`SearchPolicy.locate`): the backend's
+    `score_and_scale_maps` where it has one (torch, onnx: the A-Net's maps with semantic_scales="middle",
+    since the one semantic map every scale shares carries no scale), else None: the combined maps pick it,
+    as in SiamFC and the paper."""
+    if hasattr(backend, "score_and_scale_maps"):
+        return backend.score_and_scale_maps(kernels, search_crops)
+    return backend.score_maps(kernels, search_crops), None
 
 
 def cpu_flags() -> set[str]:

@@ -219,11 +219,21 @@ class OnnxBackend:
         outputs = self.search_session.run(list(self.manifest.map_names), feed)
         return {name: np.repeat(m, len(crops) // len(m), axis=0) for name, m in zip(self.branches, outputs)}
 
-    def score_maps(self, kernels: dict[str, np.ndarray], search_crops: np.ndarray) -> np.ndarray:
-        maps = self.branch_maps(kernels, search_crops)
+    def combine(self, maps: dict[str, np.ndarray]) -> np.ndarray:
+        """h = lam * h_a + (1 - lam) * h_s (`SASiamNet.combine` in numpy); one branch alone passes through."""
         if len(maps) == 1:
             return next(iter(maps.values()))
         return self.lam * maps["appearance"] + (1 - self.lam) * maps["semantic"]
+
+    def score_maps(self, kernels: dict[str, np.ndarray], search_crops: np.ndarray) -> np.ndarray:
+        return self.combine(self.branch_maps(kernels, search_crops))
+
+    def score_and_scale_maps(self, kernels: dict[str, np.ndarray],
+                             search_crops: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+        """`score_maps`, and the maps the scale is picked on: the A-Net's with semantic_scales="middle"
+        (`base.maps_and_scale_maps`), else None."""
+        maps = self.branch_maps(kernels, search_crops)
+        return self.combine(maps), maps["appearance"] if self.semantic_scales == "middle" else None
 
     def select(self, kernels: dict[str, np.ndarray], indices: Sequence[int]) -> dict[str, np.ndarray]:
         index = np.asarray(list(indices), dtype=np.int64)

@@ -137,6 +137,11 @@ def settings_key(search_sha256: str, calibration: Calibration, trunks: Sequence[
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
+class _PreprocessingHint(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "pre-process" not in record.getMessage()
+
+
 def quantize_search(export: str | Path, calibration: Calibration, trunks: Sequence[str] = ("appearance", "semantic"),
                     keep_fp32: Sequence[str] = EARLY_SEMANTIC_LAYERS, reduce_range: bool | None = None) -> Path:
     """An export folder like `export` whose search graph is int8 (QDQ), from the user cache: quantized and
@@ -174,7 +179,8 @@ def quantize_search(export: str | Path, calibration: Calibration, trunks: Sequen
         reader = _reader(calibration_feeds(exemplar, manifest.exemplar_input, crops, inputs, manifest.kernel_names))
         # quantize_static logs "consider pre-processing" through the root logger on every call: a hint that
         # reaches the user's terminal as a warning; the graph quantized here is the one docs/bench checked
-        logging.disable(logging.WARNING)
+        hint = _PreprocessingHint()
+        logging.getLogger().addFilter(hint)
         try:
             with tempfile.TemporaryDirectory() as scratch:  # the calibrator's augmented model goes there
                 quantize_static(source / manifest.search_file, staging / manifest.search_file, reader,
@@ -185,7 +191,7 @@ def quantize_search(export: str | Path, calibration: Calibration, trunks: Sequen
                                 extra_options={"ActivationSymmetric": False, "WeightSymmetric": True},
                                 calibration_cache_path=Path(scratch) / "calibration")
         finally:
-            logging.disable(logging.NOTSET)
+            logging.getLogger().removeFilter(hint)
         shutil.copyfile(source / manifest.exemplar_file, staging / manifest.exemplar_file)
         (staging / MANIFEST_NAME).write_text((source / MANIFEST_NAME).read_text())
         (staging / QUANTIZATION_FILE).write_text(json.dumps({

@@ -7,7 +7,8 @@ A frame's search side runs as named stages, which `score_maps` chains and `sasia
     x = backend.search_input(crops)                                   # crop: uint8 NHWC -> float NCHW
     appearance = backend.appearance_trunk(x, targets)                 # anet: A-Net features
     levels = backend.semantic_trunk(x, targets)                       # snet: S-Net conv4, conv5
-    maps = backend.fusion_and_correlation(kernels, appearance, levels)  # 1x1 fusion, correlations, combine
+    maps, scale_maps = backend.fusion_and_correlation(kernels, appearance, levels)  # 1x1 fusion, correlations,
+                                                                      # combine (scale_maps: "middle" only)
 
 On CUDA, `score_maps` replays those stages as one captured CUDA graph per input shape
 (`cuda_graphs.py`); `cuda_graphs=False` keeps the eager path.
@@ -171,9 +172,12 @@ class TorchBackend:
         return {name: m.float().repeat_interleave(total // len(m), dim=0) for name, m in maps.items()}
 
     def fusion_and_correlation(self, kernels: dict[str, torch.Tensor], appearance: torch.Tensor | None,
-                               levels: tuple[torch.Tensor, torch.Tensor] | None) -> np.ndarray:
-        """Stage "fusion_correlation": `branch_responses`, combined with lam (numpy, M x 17 x 17)."""
-        return SASiamNet.combine(self.branch_responses(kernels, appearance, levels), self.lam).cpu().numpy()
+                               levels: tuple[torch.Tensor, torch.Tensor] | None) -> tuple[np.ndarray, np.ndarray | None]:
+        """Stage "fusion_correlation": `branch_responses` combined with lam (numpy, M x 17 x 17), and the maps
+        the scale is picked on: the A-Net's with semantic_scales="middle" (`base.maps_and_scale_maps`), else None."""
+        responses = self.branch_responses(kernels, appearance, levels)
+        scale_maps = responses["appearance"].cpu().numpy() if self.semantic_scales == "middle" else None
+        return SASiamNet.combine(responses, self.lam).cpu().numpy(), scale_maps
 
     @staticmethod
     def targets(kernels: dict[str, torch.Tensor], total: int) -> int:
@@ -197,8 +201,14 @@ class TorchBackend:
         return SASiamNet.combine(self.branch_maps(kernels, search_crops), self.lam)
 
     def score_maps(self, kernels: dict[str, torch.Tensor], search_crops: np.ndarray) -> np.ndarray:
-        if self.graphs is not None:
-            return self.graphs.run(kernels, search_crops)
+        return self.score_and_scale_maps(kernels, search_crops)[0]
+
+    def score_and_scale_maps(self, kernels: dict[str, torch.Tensor],
+                             search_crops: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+        """The combined maps and the maps the scale is picked on (`fusion_and_correlation`). A CUDA graph
+        captures the combined maps only, so semantic_scales="middle" runs eagerly there."""
+        if self.graphs is not None and self.semantic_scales != "middle":
+            return self.graphs.run(kernels, search_crops), None
         return self.fusion_and_correlation(kernels, *self._trunks(kernels, search_crops))
 
     def select(self, kernels: dict[str, torch.Tensor], indices: Sequence[int]) -> dict[str, torch.Tensor]:

@@ -42,7 +42,7 @@ def register(commands) -> None:
     parser.add_argument("--frames", type=int, default=100, help="measured frames per repeat (default 100)")
     parser.add_argument("--warmup", type=int, default=10, help="frames tracked before measuring (default 10)")
     parser.add_argument("--repeats", type=int, default=3, help="passes over the same frames (default 3)")
-    add_tracker_option(parser, "precision",
+    add_tracker_option(parser, "precision", default="fp32",  # the stage bench times the torch backend
                        help="fp32; bf16 (autocast + channels-last); int8 (quantized A-Net, fp32 S-Net); "
                             "auto (bf16 where the CPU does it in hardware, else fp32)")
     parser.add_argument("--threads", type=int, help="torch and OpenCV threads (default: torch's, = cores)")

@@ -27,11 +27,18 @@ def command_bench_targets(args: argparse.Namespace) -> int:
 
     if args.json:
         check_writable(args.json, "JSON file")  # before minutes of timing, not after
-    results, updates, precision = run_bench(args.input, args.targets, lambda: tracker_from_args(args),
+    paths = []
+
+    def build():
+        tracker = tracker_from_args(args)
+        paths.append(tracker.path)
+        return tracker
+
+    results, updates, precision = run_bench(args.input, args.targets, build,
                                             updates=args.frames, repeats=args.repeats, box=args.box,
                                             progress=not args.quiet)
     print(f"{args.input}: {updates} frames x {args.repeats} passes per N, batched and separate paired frame by "
-          f"frame; precision {precision}, backend {args.backend}; fps: median of pass means, speedup: median of "
+          f"frame; precision {precision}, path {paths[0]}; fps: median of pass means, speedup: median of "
           f"per-frame ratios")
     print(f"{'targets':>7}  {'fps':>7}  {'target-fps':>10}  {'ms/target':>9}  {'N trackers fps':>14}  {'speedup':>7}"
           f"  {'box diff':>8}")
@@ -41,7 +48,7 @@ def command_bench_targets(args: argparse.Namespace) -> int:
     if args.json:
         report = json.dumps({
             "input": str(args.input), "frames": updates, "repeats": args.repeats, "precision": precision,
-            "backend": args.backend, "results": [asdict(r) for r in results],
+            "path": paths[0], "results": [asdict(r) for r in results],
         }, indent=2) + "\n"
         write_output(args.json, lambda temporary: Path(temporary).write_text(report), "JSON file")
         print(f"-> {args.json}")

@@ -29,6 +29,6 @@ def register(commands) -> None:
     tune.add_argument("--val-root", type=Path, required=True, help="folder with the validation sequences")
     tune.add_argument("--split", default="default", help="split JSON whose 'val' names are used")
     tune.add_argument("--out", type=Path, help="write the tuned checkpoint here (default: in place)")
-    add_tracker_option(tune, "precision", help=None)
+    add_tracker_option(tune, "precision", default="fp32", help=None)
     add_tracker_option(tune, "device", help="where the validation tracking runs (cpu, cuda, cuda:1, ...)")
     tune.set_defaults(handler=command_tune_lambda)

@@ -115,13 +115,30 @@ def cached_export(weights: str | Path | None = None, branches: str = "both", pro
                          (EXEMPLAR_FILE, SEARCH_FILE, MANIFEST_NAME), made_from_these_weights)
 
 
+def exports_on_first_use(weights, snet_weights=None, backbone=None) -> bool:
+    """Whether `backend="onnx"` exports `weights` into the user cache: a checkpoint, or None for the shipped
+    one, with the checkpoint's own S-Net (the export fixes the S-Net: snet_weights / backbone are refused)."""
+    one_checkpoint = weights is None or (Path(weights).suffix == ".safetensors" and "+" not in str(weights))
+    return one_checkpoint and snet_weights is None and backbone is None  # "A+B": an ensemble's checkpoints
+
+
+def onnx_can_run(weights, snet_weights=None, backbone=None) -> bool:
+    """Whether an ONNX path can run these options: a checkpoint it exports, or an export folder (or a file
+    in one) as it is."""
+    if exports_on_first_use(weights, snet_weights, backbone):
+        return True
+    if snet_weights is not None or backbone is not None or weights is None:
+        return False
+    path = Path(weights)
+    return (path / MANIFEST_NAME if path.is_dir() else path.with_name(MANIFEST_NAME)).is_file()
+
+
 def onnx_weights(weights: str | Path | None, branches: str = "both", snet_weights=None, backbone=None):
     """What `backend="onnx"` runs for `weights`: an export folder (or a file in one) as it is; a checkpoint,
     or None for the shipped one, as its export in the user cache (`cached_export`, made on first use:
     torch is needed once, onnxruntime alone afterwards). With snet_weights / backbone nothing is exported:
     the ONNX backend refuses them, since the export fixes the S-Net."""
-    is_checkpoint = weights is None or Path(weights).suffix == ".safetensors"
-    if is_checkpoint and snet_weights is None and backbone is None:
+    if exports_on_first_use(weights, snet_weights, backbone):
         return cached_export(weights, branches)
     return weights
 

@@ -19,13 +19,11 @@ initial box; boxes come back as frames x N x 4). It has no `.box`/`.score`
 """
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Sequence
 
 import numpy as np
 
 from ..backends.base import concat_kernels, maps_and_scale_maps
-from ..config import Backbone, Branches, TrackerConfig
 from ..errors import InvalidBoxError
 from .frames import as_bgr_uint8
 from .policy import TargetState
@@ -49,24 +47,21 @@ def as_box_list(boxes) -> list[tuple[float, float, float, float]]:
 class MultiTargetTracker:
     """N targets in one video. `init(frame, boxes)` once, then `update(frame) -> boxes` per frame.
 
-    Takes the same options as `SASiamTracker` (weights, branches, lam, device,
-    config, snet_weights, backbone, precision, backend). Frames are H x W x 3
-    uint8 BGR; boxes (x, y, w, h). Target i keeps index i until `remove`.
+    Takes `SASiamTracker`'s options (keyword arguments passed to it as they are: weights, branches, lam,
+    device, config, precision, backend, speed, ...). Frames are H x W x 3 uint8 BGR; boxes (x, y, w, h).
+    Target i keeps index i until `remove`.
     """
 
-    def __init__(self, weights: str | Path | None = None, branches: Branches = "both", lam: float | None = None,
-                 device: str = "cpu", config: TrackerConfig | None = None, snet_weights: str | Path | None = None,
-                 backbone: Backbone | None = None, precision: str = "fp32", backend="torch") -> None:
-        # A single tracker resolves the options (weights, lambda, untrained-branch warning) exactly as it
-        # would alone; only its backend and search policy are kept.
-        single = SASiamTracker(weights=weights, branches=branches, lam=lam, device=device, config=config,
-                               snet_weights=snet_weights, backbone=backbone, precision=precision, backend=backend)
-        self.backend = single.backend
-        self.policy = single.policy
-        self.config = single.config
-        self.branches = single.branches
-        self.precision = single.precision
-        self.untrained_branches = single.untrained_branches
+    def __init__(self, **options) -> None:
+        # A single tracker resolves the options (path, weights, lambda, untrained-branch warning) exactly as
+        # it would alone; only its backend and search policy are kept.
+        self._take(SASiamTracker(**options))
+
+    def _take(self, tracker: SASiamTracker) -> None:
+        self.backend, self.policy, self.config = tracker.backend, tracker.policy, tracker.config
+        self.branches, self.precision = tracker.branches, tracker.precision
+        self.path, self.path_reason = tracker.path, tracker.path_reason
+        self.untrained_branches = list(tracker.untrained_branches)
         self.states: list[TargetState] = []
         self._kernels = None
         self._started = False
@@ -75,10 +70,7 @@ class MultiTargetTracker:
     def from_tracker(cls, tracker: SASiamTracker) -> "MultiTargetTracker":
         """Share a loaded single tracker's backend (no second copy of the network)."""
         multi = cls.__new__(cls)
-        multi.backend, multi.policy, multi.config = tracker.backend, tracker.policy, tracker.config
-        multi.branches, multi.precision = tracker.branches, tracker.precision
-        multi.untrained_branches = list(tracker.untrained_branches)
-        multi.states, multi._kernels, multi._started = [], None, False
+        multi._take(tracker)
         return multi
 
     def __len__(self) -> int:

@@ -10,7 +10,7 @@ import importlib.util
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..backends.base import check_precision, cpu_flags
+from ..backends.base import AUTO, check_precision, cpu_flags
 from ..backends.paths import PATHS, REFERENCE, MachineFacts, fastest, path_name
 from ..data.shared import shared_sequences_root
 from .calibration import training_split_names
@@ -36,26 +36,34 @@ def machine_facts(device: str = "cpu") -> MachineFacts:
 
 def pick_path(speed: str, device: str = "cpu", weights: str | Path | None = None,
               given: dict[str, str | None] | None = None, facts: MachineFacts | None = None,
-              exportable: bool = True) -> PickedPath:
-    """The path of `speed` ("faithful": the paper's; "fast": `paths.fastest` here), with each option of `given`
-    that is not None in place of the path's. `exportable` False (another S-Net than the checkpoint's, or weights
-    that are no .safetensors checkpoint: the ONNX export fixes the S-Net and reads a checkpoint) leaves the ONNX
-    paths out."""
+              onnx_ok: bool = True) -> PickedPath:
+    """The path of `speed` and the options given explicitly (not None). "faithful": the paper's path with the
+    given options in place of its own; "fast": the fastest recorded path that agrees with the given options
+    (`paths.fastest`; precision "auto" leaves the precision to it), or, when no recorded path does (an
+    ensemble, torch int8), the given options on the paper's path, unchecked. `onnx_ok` False (another
+    S-Net than the checkpoint's, or weights that are neither a checkpoint nor an ONNX export:
+    `integrations/onnx_export.py::onnx_can_run`) leaves the ONNX paths out."""
+    given = {key: value for key, value in (given or {}).items() if value is not None}
+    choice = None
     if speed == "fast":
-        candidates = PATHS if exportable else tuple(path for path in PATHS if path.backend != "onnx")
-        choice = fastest(facts or machine_facts(device), candidates)
-        base, reasons = choice.path, [f"speed='fast': {choice.reason}"]
-        if not exportable:
-            reasons.append("ONNX paths left out: snet_weights / backbone / non-checkpoint weights given")
+        fixed = {key: value for key, value in given.items() if value != AUTO}
+        matching = tuple(path for path in PATHS if (onnx_ok or path.backend != "onnx")
+                         and all(getattr(path, key) == value for key, value in fixed.items()))
+        if matching:
+            choice = fastest(facts or machine_facts(device), matching)
+    if choice is not None:
+        options = choice.path.options
+        reasons = [f"speed='fast': {choice.reason}"]
+        reasons += [f"{key}={value!r} given" for key, value in given.items() if value != AUTO]
+        if not onnx_ok:
+            reasons.append("ONNX paths left out: these weights / S-Net options are not what an ONNX path runs")
         if weights is not None:
             reasons.append("the checks were made with the shipped weights, not these")
     else:
-        base, reasons = REFERENCE, ["speed='faithful': the paper's configuration"]
-    options = base.options
-    for key, value in (given or {}).items():
-        if value is not None and value != options[key]:
-            options[key] = value
-            reasons.append(f"{key}={value!r} given")
+        options = {**REFERENCE.options, **given}
+        reasons = ["speed='faithful': the paper's configuration" if speed != "fast"
+                   else "speed='fast': no recorded path has these options, so none is checked"]
+        reasons += [f"{key}={value!r} given" for key, value in given.items() if value != REFERENCE.options[key]]
     if options["backend"] == "torch":
         options["precision"] = check_precision(options["precision"])  # "auto" -> this CPU's
     return PickedPath(path_name(**options), **options, reason="; ".join(reasons))

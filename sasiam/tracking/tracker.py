@@ -15,11 +15,11 @@ import numpy as np
 from ..backends import Backend, Calibration, check_lam, load_backend
 from ..backends.base import maps_and_scale_maps
 from ..backends.paths import SPEEDS
-from .path_choice import pick_path
-from ..errors import InvalidOptionError
 from ..config import DEFAULT_LAMBDA, Backbone, Branches, TrackerConfig
+from ..errors import InvalidOptionError
 from .calibration import calibration_for
 from .frames import as_bgr_uint8
+from .path_choice import pick_path
 from .policy import SearchPolicy, TargetState
 
 
@@ -56,10 +56,10 @@ class SASiamTracker:
         self.branches = branches
         untrained: list[str] = []
         if backend is None or isinstance(backend, str):
-            # the ONNX paths export the checkpoint with its own S-Net; anything else is torch's to load (or refuse)
-            exportable = (snet_weights is None and backbone is None
-                          and (weights is None or Path(weights).suffix == ".safetensors"))
-            chosen = pick_path(speed, device=device, weights=weights, exportable=exportable,
+            from ..integrations.onnx_export import onnx_can_run
+
+            chosen = pick_path(speed, device=device, weights=weights,
+                               onnx_ok=onnx_can_run(weights, snet_weights, backbone),
                                given={"backend": backend, "precision": precision, "semantic_scales": semantic_scales})
             backend, precision, semantic_scales = chosen.backend, chosen.precision, chosen.semantic_scales
             self.path, self.path_reason = chosen.name, chosen.reason
@@ -76,7 +76,7 @@ class SASiamTracker:
             self.path, self.path_reason = type(backend).__name__, "a backend object given by the caller"
             if lam is not None:
                 backend.lam = check_lam(lam)
-        self.precision = precision or "fp32"
+        self.precision = getattr(backend, "precision", precision or "fp32")  # what runs: an export's own, say
         self.backend = backend
         self.untrained_branches = untrained
         if untrained:

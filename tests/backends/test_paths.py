@@ -64,6 +64,6 @@ def test_given_options_replace_the_paths_and_are_named():
     picked = pick_path("fast", given={"precision": "fp32", "backend": None, "semantic_scales": None}, facts=here)
     assert (picked.name, picked.backend) == ("onnxruntime-fp32", "onnx") and "precision='fp32' given" in picked.reason
     assert pick_path("faithful", facts=here).name == "torch-fp32"
-    assert pick_path("fast", facts=here, exportable=False).backend == "torch"
+    assert pick_path("fast", facts=here, onnx_ok=False).backend == "torch"
     assert "shipped weights" in pick_path("fast", facts=here, weights="mine.safetensors").reason
     assert path_name("torch", "int8", "all") == "torch-int8" and path_name("onnx", "int8", "middle") in PATHS_BY_NAME

@@ -27,7 +27,7 @@ def test_bench_targets_runs_and_writes_json(tmp_path, capsys):
     printed = capsys.readouterr().out
     assert "target-fps" in printed and "speedup" in printed
     report = json.loads(out.read_text())
-    assert report["frames"] == 2 and report["repeats"] == 2 and report["backend"] == "torch"
+    assert report["frames"] == 2 and report["repeats"] == 2 and report["path"] == "torch-fp32"
     assert [r["targets"] for r in report["results"]] == [1, 2]
     for r in report["results"]:
         assert len(r["passes"]) == len(r["separate_passes"]) == 2
