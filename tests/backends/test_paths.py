@@ -1,12 +1,13 @@
 """The inference paths and the rule behind `speed="fast"` and `precision="auto"` (`sasiam/backends/paths.py`)."""
 from __future__ import annotations
 
+import json
 import re
 
 from hypothesis import given, strategies as st
 
-from sasiam.backends.paths import (PATHS, PATHS_BY_NAME, REFERENCE, MachineFacts, auto_precision,
-                                   fastest, passes, path_name, unavailable)
+from sasiam.backends.paths import (AUC_TOLERANCE, PATHS, PATHS_BY_NAME, REFERENCE, TEST_SEQUENCES, MachineFacts,
+                                   auc_deltas, auto_precision, fastest, passes, path_name, unavailable)
 from sasiam.tracking.path_choice import pick_path
 
 from conftest import REPO
@@ -20,18 +21,32 @@ def facts(flags=(), modules=ONNX, calibration=True, device="cpu"):
 
 
 def test_each_recorded_auc_is_in_the_report_it_cites():
+    split = json.loads((REPO / "sasiam" / "data" / "splits" / "shared_sequences.json").read_text())
+    assert sorted(TEST_SEQUENCES) == sorted(split["test"])
     for path in PATHS:
-        if path.test_auc is None:
+        if path.sequence_aucs is None:
             assert path.report == "not measured" and not passes(path)
             continue
-        text = (REPO / path.report).read_text()
-        assert re.search(rf"\| {path.test_auc:.3f} \|", text), f"{path.name}: {path.test_auc} not in {path.report}"
+        overall, per_sequence = report_tables(REPO / path.report)
+        for sequence, auc in zip(TEST_SEQUENCES, path.sequence_aucs):
+            assert f"| {auc:.3f} |" in per_sequence[sequence], f"{path.name}: {sequence} {auc} not in {path.report}"
+        assert re.search(rf"\| {path.test_auc:.3f} \|", overall), f"{path.name}: mean not in {path.report}"
+
+
+def report_tables(report):
+    """A `sasiam eval` report.md's first table (the overall scores) as text, and its per-sequence AUC rows."""
+    overall, sections = report.read_text().split("\n## ", 1)
+    table = sections.split("Success AUC per sequence", 1)[1].split("\n## ", 1)[0]
+    rows = {line.split("|")[1].strip(): line + "|" for line in table.splitlines() if line.startswith("| ")}
+    return overall, rows
 
 
 def test_the_checks_as_recorded():
     assert passes(REFERENCE)
     assert {p.name for p in PATHS if passes(p)} == {"torch-fp32", "torch-bf16", "onnxruntime-fp32", "onnxruntime-int8"}
-    assert all(not passes(p) for p in PATHS if p.semantic_scales == "middle")
+    middle = PATHS_BY_NAME["onnxruntime-int8-middle"]
+    mean, without_one, left_out = auc_deltas(middle)
+    assert mean > 0 and without_one < -AUC_TOLERANCE and left_out == "Jogging-1"  # it fails on one coin alone
 
 
 def test_fastest_on_the_machines_that_matter():
