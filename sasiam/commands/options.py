@@ -35,8 +35,8 @@ TRACKER_ARGUMENTS: dict[str, dict] = {
                          "default: what --speed picks"),
     "semantic_scales": dict(choices=SEMANTIC_SCALES,
                             help="middle: the S-Net on the middle scale's crop only, its map shared by the three "
-                                 "scales (the A-Net picks the scale); a third of the S-Net's work, costs 0.038 test AUC "
-                                 "(docs/bench); default: what --speed picks"),
+                                 "scales (the A-Net's maps pick the scale); a third of the S-Net's work; its test AUC "
+                                 "gain rests on one sequence (docs/bench); default: what --speed picks"),
     "speed": dict(choices=SPEEDS,
                   help="faithful: the paper's configuration (torch fp32, every scale through the S-Net); fast: the "
                        "fastest path whose test AUC is within 0.01 of it and that runs fast on this machine "
