@@ -70,8 +70,11 @@ def add_tracker_option(parser, name: str, **changes) -> None:
     parser.add_argument(f"--{name.replace('_', '-')}", **keywords)
 
 
-def add_tracker_options(parser: argparse.ArgumentParser, speed: str = DEFAULT_OPTIONS.speed) -> None:
-    """Every tracker flag; `speed` is the command's default path (a user's own video: "fast")."""
+def add_tracker_options(parser: argparse.ArgumentParser, speed: str = DEFAULT_OPTIONS.speed,
+                        announce_path: bool = True) -> None:
+    """Every tracker flag; `speed` is the command's default path (a user's own video: "fast");
+    `announce_path`: `tracker_from_args` says on stderr which path runs (not where stderr is a protocol's log)."""
+    parser.set_defaults(announce_path=announce_path)
     group = parser.add_argument_group("tracker")
     for name in TRACKER_ARGUMENTS:
         add_tracker_option(group, name, **({"default": speed} if name == "speed" else {}))
@@ -81,6 +84,6 @@ def tracker_from_args(args: argparse.Namespace):
     """The tracker that the flags of `add_tracker_options` ask for; its load warnings go to stderr."""
     options = TrackerOptions(**{name: getattr(args, name) for name in TRACKER_ARGUMENTS})
     tracker = tracker_from_options(options, warn=lambda text: print(f"WARNING: {text}", file=sys.stderr))
-    if not getattr(args, "quiet", False):
+    if getattr(args, "announce_path", False) and not getattr(args, "quiet", False):
         print(f"sasiam: path {tracker.path} ({tracker.path_reason})", file=sys.stderr)
     return tracker

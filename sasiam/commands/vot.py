@@ -24,5 +24,5 @@ def register(commands) -> None:
                                  description="Serve the tracker over TraX on stdin/stdout, as the VOT toolkit "
                                              "runs it: protocol = trax, command = sasiam vot [options].")
     parser.add_argument("--trax-log", action="store_true", help="log the TraX messages to the console")
-    add_tracker_options(parser)
+    add_tracker_options(parser, announce_path=False)
     parser.set_defaults(handler=command_vot)

@@ -45,7 +45,8 @@ def pick_path(speed: str, device: str = "cpu", weights: str | Path | None = None
     `integrations/onnx_export.py::onnx_can_run`) leaves the ONNX paths out."""
     given = {key: value for key, value in (given or {}).items() if value is not None}
     choice = None
-    if speed == "fast":
+    on_cpu = str(device).split(":")[0] == "cpu"
+    if speed == "fast" and on_cpu:
         fixed = {key: value for key, value in given.items() if value != AUTO}
         matching = tuple(path for path in PATHS if (onnx_ok or path.backend != "onnx")
                          and all(getattr(path, key) == value for key, value in fixed.items()))
@@ -62,6 +63,8 @@ def pick_path(speed: str, device: str = "cpu", weights: str | Path | None = None
     else:
         options = {**REFERENCE.options, **given}
         reasons = ["speed='faithful': the paper's configuration" if speed != "fast"
+                   else f"speed='fast': the paths are checked and ranked on CPUs only; device {device!r} runs the "
+                        "paper's configuration" if not on_cpu
                    else "speed='fast': no recorded path has these options, so none is checked"]
         reasons += [f"{key}={value!r} given" for key, value in given.items() if value != REFERENCE.options[key]]
     if options["backend"] == "torch":
