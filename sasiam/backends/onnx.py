@@ -120,10 +120,15 @@ def quantization_info(folder: str | Path) -> dict | None:
     return json.loads(path.read_text()) if path.is_file() else None
 
 
+def manifest_path(path: str | Path) -> Path:
+    """Where the manifest of an export named by `path` (the folder, its json, or one of its .onnx files) is."""
+    path = Path(path)
+    return path / MANIFEST_NAME if path.is_dir() else path.with_name(MANIFEST_NAME)
+
+
 def find_manifest(path: str | Path) -> Path:
     """The manifest of an export: the folder itself, its json, or one of its .onnx files."""
-    path = Path(path)
-    manifest = path / MANIFEST_NAME if path.is_dir() else path.with_name(MANIFEST_NAME)
+    manifest = manifest_path(path)
     if not manifest.is_file():
         raise CheckpointError(f"{path}: no {MANIFEST_NAME} there; write the ONNX graphs first with "
                               "`sasiam export-onnx --out DIR` and pass that folder")

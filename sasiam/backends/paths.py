@@ -90,6 +90,11 @@ class MachineFacts:
     device: str = "cpu"
 
 
+def on_cpu(device: str) -> bool:
+    """The paths are checked and ranked on CPUs only ("cpu", "cpu:0", ...)."""
+    return str(device).split(":")[0] == "cpu"
+
+
 def auc_deltas(path: InferencePath) -> tuple[float, float, str]:
     """(mean AUC change vs the reference, the worst mean change with one sequence left out, that sequence)."""
     deltas = [a - b for a, b in zip(path.sequence_aucs, REFERENCE.sequence_aucs)]
@@ -116,7 +121,7 @@ def check_text(path: InferencePath) -> str:
 
 def unavailable(path: InferencePath, facts: MachineFacts) -> str | None:
     """Why `path` cannot run fast, or as its check was made, on this machine; None when it can."""
-    if facts.device != "cpu" and path is not REFERENCE:
+    if not on_cpu(facts.device) and path is not REFERENCE:
         return f"the paths are checked and ranked on CPUs only (device {facts.device!r})"
     missing = [module for module in path.requires_modules if module not in facts.modules]
     if missing:

@@ -20,7 +20,8 @@ from tqdm import tqdm
 
 from ..backends.onnx import (
     ATTENTION_OUTPUTS, BRANCH_ORDER, CROP_SIZE, DEFAULT_OPSET, EXEMPLAR_FILE, EXEMPLAR_INPUT, INSTALL_HINT,
-    MANIFEST_NAME, SEARCH_FILE, SEARCH_INPUT, SEMANTIC_SEARCH_INPUT, OnnxBackend, OnnxManifest, kernel_name, map_name,
+    MANIFEST_NAME, SEARCH_FILE, SEARCH_INPUT, SEMANTIC_SEARCH_INPUT, OnnxBackend, OnnxManifest, kernel_name,
+    manifest_path, map_name,
 )
 from ..config import TrackerConfig
 from ..data.shared import shared_sequences_root
@@ -129,8 +130,7 @@ def onnx_can_run(weights, snet_weights=None, backbone=None) -> bool:
         return True
     if snet_weights is not None or backbone is not None or weights is None:
         return False
-    path = Path(weights)
-    return (path / MANIFEST_NAME if path.is_dir() else path.with_name(MANIFEST_NAME)).is_file()
+    return manifest_path(weights).is_file()
 
 
 def onnx_weights(weights: str | Path | None, branches: str = "both", snet_weights=None, backbone=None):

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..backends.base import AUTO, check_precision, cpu_flags
-from ..backends.paths import PATHS, REFERENCE, MachineFacts, fastest, path_name
+from ..backends.paths import PATHS, REFERENCE, MachineFacts, fastest, on_cpu, path_name
 from ..data.shared import shared_sequences_root
 from .calibration import training_split_names
 
@@ -45,8 +45,8 @@ def pick_path(speed: str, device: str = "cpu", weights: str | Path | None = None
     `integrations/onnx_export.py::onnx_can_run`) leaves the ONNX paths out."""
     given = {key: value for key, value in (given or {}).items() if value is not None}
     choice = None
-    on_cpu = str(device).split(":")[0] == "cpu"
-    if speed == "fast" and on_cpu:
+    cpu = on_cpu(device)
+    if speed == "fast" and cpu:
         fixed = {key: value for key, value in given.items() if value != AUTO}
         matching = tuple(path for path in PATHS if (onnx_ok or path.backend != "onnx")
                          and all(getattr(path, key) == value for key, value in fixed.items()))
@@ -64,7 +64,7 @@ def pick_path(speed: str, device: str = "cpu", weights: str | Path | None = None
         options = {**REFERENCE.options, **given}
         reasons = ["speed='faithful': the paper's configuration" if speed != "fast"
                    else f"speed='fast': the paths are checked and ranked on CPUs only; device {device!r} runs the "
-                        "paper's configuration" if not on_cpu
+                        "paper's configuration" if not cpu
                    else "speed='fast': no recorded path has these options, so none is checked"]
         reasons += [f"{key}={value!r} given" for key, value in given.items() if value != REFERENCE.options[key]]
     if options["backend"] == "torch":

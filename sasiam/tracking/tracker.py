@@ -41,8 +41,9 @@ class SASiamTracker:
 
     `speed` picks the inference path (backend, precision, semantic_scales; `sasiam/backends/paths.py`):
     "faithful" (default) the paper's configuration, torch fp32 with every scale through the S-Net; "fast"
-    the fastest path whose recorded test-split AUC is within 0.01 of it and that runs fast here. An option
-    given explicitly replaces the path's. `path` names the path that runs, `path_reason` says why.
+    the fastest path whose recorded test-split AUC is within 0.01 of it and that runs fast here. Options
+    given explicitly replace the faithful path's, or narrow the fast choice to the recorded paths that have
+    them (`path_choice.pick_path`). `path` names the path that runs, `path_reason` says why.
     """
 
     def __init__(self, weights: str | Path | None = None, branches: Branches = "both", lam: float | None = None,
@@ -58,8 +59,9 @@ class SASiamTracker:
         if backend is None or isinstance(backend, str):
             from ..integrations.onnx_export import onnx_can_run
 
+            # only the fast choice asks whether an ONNX path could run these weights (stat calls, no I/O else)
             chosen = pick_path(speed, device=device, weights=weights,
-                               onnx_ok=onnx_can_run(weights, snet_weights, backbone),
+                               onnx_ok=speed != "fast" or onnx_can_run(weights, snet_weights, backbone),
                                given={"backend": backend, "precision": precision, "semantic_scales": semantic_scales})
             backend, precision, semantic_scales = chosen.backend, chosen.precision, chosen.semantic_scales
             self.path, self.path_reason = chosen.name, chosen.reason
